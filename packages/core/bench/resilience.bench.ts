@@ -1,0 +1,188 @@
+/**
+ * Per-call overhead of the resilience engine against cockatiel and opossum,
+ * all in this one process on the same no-op async call (see
+ * ../shared/reference/PERF-ANCHORS.md for the method). Prints ns/op and the
+ * ratios; the targets are ratios measured in the same run, never absolute times.
+ */
+import {
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  fallback,
+  handleAll,
+  retry,
+  timeout,
+  TimeoutStrategy,
+  wrap
+} from "cockatiel"
+import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import { bench, do_not_optimize, run, summary } from "mitata"
+import CircuitBreakerOpossum from "opossum"
+import { Failover, IntegrationError, Policy, Resilience } from "../src/index.ts"
+
+const fn = async () => 1
+const failing = async (): Promise<number> => {
+  throw failure
+}
+const failure = new Error("down")
+
+interface Caller {
+  readonly provider: string
+  readonly call: Effect.Effect<number, IntegrationError.IntegrationError>
+}
+const caller = (provider: string, body: () => Promise<number>): Caller => ({
+  provider,
+  call: Effect.tryPromise({
+    try: body,
+    catch: () => IntegrationError.make(provider, "call", new IntegrationError.Unavailable({}))
+  })
+})
+
+// The failing primary is attempted once per call: no in-call retry, as cockatiel's fallback.
+const overrides = Policy.PolicyOverrides.make({
+  providers: { flaky: { inCall: { maxAttempts: 1 } }, down: { inCall: { maxAttempts: 1 } } }
+})
+const runtime = ManagedRuntime.make(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides))))
+const { engine } = await runtime.runPromise(Effect.service(Resilience.Resilience))
+
+const happy = Failover.fromServices("email", [caller("primary", fn)])
+const happyRun = Failover.run(happy, "call", (service) => service.call)
+
+// An open circuit: trip "down" with real failures, then check it rejects without calling.
+const down = caller("down", failing)
+const protectedDown = Resilience.protect(down.call, { service: "email", provider: "down", operation: "call" })
+for (let i = 0; i < 20; i++) await runtime.runPromiseExit(protectedDown)
+if ((await runtime.runPromise(Resilience.circuitState("email", "down"))) !== "open")
+  throw new Error("circuit did not open")
+const rejected = await runtime.runPromiseExit(protectedDown)
+const rejection = Exit.isFailure(rejected) ? Cause.findErrorOption(rejected.cause) : undefined
+if (rejection?._tag !== "Some" || rejection.value.reason._tag !== "CircuitOpen")
+  throw new Error("open circuit did not reject")
+
+const pastOpen = Failover.run(
+  Failover.fromServices("email", [down, caller("backup", fn)]),
+  "call",
+  (service) => service.call
+)
+const check = await runtime.runPromise(pastOpen)
+if (check.provider !== "backup" || check.attempts[0]?.outcome !== "skipped")
+  throw new Error("failover past open primary misbehaved")
+
+// The primary fails at once on every call: the operator forced its circuit closed, so it is always attempted.
+engine.providerState("email", "flaky").circuit.forced = "closed"
+const failFast = Failover.run(
+  Failover.fromServices("email", [caller("flaky", failing), caller("backup", fn)]),
+  "call",
+  (service) => service.call
+)
+const checkFast = await runtime.runPromise(failFast)
+if (checkFast.provider !== "backup" || checkFast.attempts[0]?.outcome !== "failed")
+  throw new Error("fail-fast failover misbehaved")
+
+// cockatiel: breaker + timeout + retry, as measured in PERF-ANCHORS.
+const cockatielPolicy = wrap(
+  circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
+  timeout(1_000, TimeoutStrategy.Aggressive),
+  retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() })
+)
+const cockatielOpen = circuitBreaker(handleAll, { halfOpenAfter: 600_000, breaker: new ConsecutiveBreaker(1) })
+await cockatielOpen.execute(failing).catch(() => undefined)
+const cockatielFallbackOpen = wrap(fallback(handleAll, fn), cockatielOpen)
+const cockatielFallback = fallback(handleAll, fn)
+
+const opossum = new CircuitBreakerOpossum(fn, { timeout: 1_000 })
+const opossumOpen = new CircuitBreakerOpossum(failing, {
+  timeout: 1_000,
+  errorThresholdPercentage: 1,
+  volumeThreshold: 0,
+  resetTimeout: 600_000
+})
+await opossumOpen.fire().catch(() => undefined)
+if (!opossumOpen.opened) throw new Error("opossum did not open")
+const opossumFallbackOpen = new CircuitBreakerOpossum(failing, {
+  timeout: 1_000,
+  errorThresholdPercentage: 1,
+  volumeThreshold: 0,
+  resetTimeout: 600_000
+})
+opossumFallbackOpen.fallback(fn)
+await opossumFallbackOpen.fire()
+const opossumFallback = new CircuitBreakerOpossum(failing, {
+  timeout: 1_000,
+  rollingPercentilesEnabled: false,
+  errorThresholdPercentage: 101
+})
+opossumFallback.fallback(fn)
+
+const plain = Effect.promise(fn)
+const ignore = () => undefined
+
+summary(() => {
+  bench("bare await fn()", async () => do_not_optimize(await fn()))
+  bench("bare Effect runPromise(Effect.promise)", async () => do_not_optimize(await Effect.runPromise(plain)))
+})
+summary(() => {
+  bench("happy: wedsync protect + Failover (1 provider)", async () =>
+    do_not_optimize(await runtime.runPromise(happyRun))
+  )
+  bench("happy: cockatiel wrap(breaker, timeout, retry)", async () =>
+    do_not_optimize(await cockatielPolicy.execute(fn))
+  )
+  bench("happy: opossum fire()", async () => do_not_optimize(await opossum.fire()))
+})
+summary(() => {
+  bench("open: wedsync protect rejects", async () =>
+    do_not_optimize(await runtime.runPromise(protectedDown).catch(ignore))
+  )
+  bench("open: cockatiel rejects", async () => do_not_optimize(await cockatielOpen.execute(fn).catch(ignore)))
+  bench("open: opossum rejects", async () => do_not_optimize(await opossumOpen.fire().catch(ignore)))
+})
+summary(() => {
+  bench("failover past open: wedsync Failover", async () => do_not_optimize(await runtime.runPromise(pastOpen)))
+  bench("failover past open: cockatiel fallback+breaker", async () =>
+    do_not_optimize(await cockatielFallbackOpen.execute(failing))
+  )
+  bench("failover past open: opossum fallback", async () => do_not_optimize(await opossumFallbackOpen.fire()))
+})
+summary(() => {
+  bench("fail-fast primary: wedsync Failover", async () => do_not_optimize(await runtime.runPromise(failFast)))
+  bench("fail-fast primary: cockatiel fallback", async () => do_not_optimize(await cockatielFallback.execute(failing)))
+  bench("fail-fast primary: opossum fallback", async () => do_not_optimize(await opossumFallback.fire()))
+})
+
+const results = await run({ format: "quiet" })
+const avg = new Map<string, number>()
+for (const trial of results.benchmarks) {
+  for (const r of trial.runs) if (r.stats) avg.set(r.name, r.stats.avg)
+}
+const ns = (name: string) => avg.get(name) ?? Number.NaN
+const rows: Array<[string, string, Array<string>]> = [
+  [
+    "happy path",
+    "happy: wedsync protect + Failover (1 provider)",
+    ["happy: cockatiel wrap(breaker, timeout, retry)", "happy: opossum fire()"]
+  ],
+  ["open-circuit rejection", "open: wedsync protect rejects", ["open: cockatiel rejects", "open: opossum rejects"]],
+  [
+    "failover past an open primary",
+    "failover past open: wedsync Failover",
+    ["failover past open: cockatiel fallback+breaker", "failover past open: opossum fallback"]
+  ],
+  [
+    "failover when the primary fails at once",
+    "fail-fast primary: wedsync Failover",
+    ["fail-fast primary: cockatiel fallback", "fail-fast primary: opossum fallback"]
+  ]
+]
+console.log("\ncase                                   ns/op")
+for (const [name] of avg) console.log(`${name.padEnd(52)} ${ns(name).toFixed(0).padStart(8)}`)
+console.log("\nratios (wedsync / peer; <= 1.00 means at least as fast)")
+for (const [label, ours, peers] of rows) {
+  const parts = peers.map((peer) => `${peer.split(":")[1]!.trim().split(" ")[0]} ${(ns(ours) / ns(peer)).toFixed(2)}x`)
+  console.log(`${label.padEnd(42)} ${ns(ours).toFixed(0).padStart(7)} ns  ${parts.join("  ")}`)
+}
+await runtime.dispose()
+opossum.shutdown()
+opossumOpen.shutdown()
+opossumFallbackOpen.shutdown()
+opossumFallback.shutdown()

@@ -1,0 +1,217 @@
+/**
+ * The email port: what core asks of any email provider, and the messages and
+ * receipts that cross the seam.
+ *
+ * An adapter (Resend, Postmark, a simulator) provides {@link EmailProvider}
+ * with a layer; failover swaps one layer for another. Models are owned here so
+ * that no SDK type reaches the code above the port. Timestamps are epoch
+ * milliseconds (UTC), the unit of `Clock.currentTimeMillis`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EmailProvider } from "@wedsync/core"
+ *
+ * const remind = Effect.gen(function*() {
+ *   const email = yield* EmailProvider.EmailProvider
+ *   return yield* email.send(new EmailProvider.EmailMessage({
+ *     from: "WedSync <reminders@wedsync.example>",
+ *     to: "couple@example.com",
+ *     subject: "Your tasting is tomorrow",
+ *     text: "See you at 3 pm."
+ *   }))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, Schema } from "effect"
+import { IntegrationError } from "./IntegrationError.ts"
+
+const EpochMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
+const Metadata = Schema.Record(Schema.String, Schema.String)
+
+/**
+ * An email address, bare (`ana@example.com`) or with a display name
+ * (`Ana Lopez <ana@example.com>`), the two forms Resend and Postmark accept.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(EmailProvider.EmailAddress)("Ana <ana@example.com>")
+ * ```
+ * @since 0.1.0
+ */
+export const EmailAddress = Schema.String.check(
+  Schema.isPattern(/^(?:[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+|[^<>]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>)$/, {
+    message: "expected an email address like ana@example.com or Ana <ana@example.com>"
+  })
+)
+
+/**
+ * One address or a non-empty list of them.
+ *
+ * @example
+ * ```ts
+ * const one: EmailProvider.Recipients = "ana@example.com"
+ * const many: EmailProvider.Recipients = ["ana@example.com", "ben@example.com"]
+ * ```
+ * @since 0.1.0
+ */
+export const Recipients = Schema.Union([EmailAddress, Schema.NonEmptyArray(EmailAddress)])
+
+/** @since 0.1.0 */
+export type Recipients = typeof Recipients.Type
+
+/**
+ * A name/value tag for analytics and webhook routing (Resend `tags`; Postmark
+ * adapters map the first to `Tag` and the rest to `Metadata`).
+ *
+ * @example
+ * ```ts
+ * const tag: EmailProvider.EmailTag = { name: "kind", value: "reminder" }
+ * ```
+ * @since 0.1.0
+ */
+export const EmailTag = Schema.Struct({ name: NonEmptyString, value: Schema.String })
+
+/** @since 0.1.0 */
+export type EmailTag = typeof EmailTag.Type
+
+const hasBody = Schema.makeFilter<{ readonly text?: string | undefined; readonly html?: string | undefined }>(
+  (message) =>
+    (message.text !== undefined && message.text.length > 0) || (message.html !== undefined && message.html.length > 0)
+      ? true
+      : "an email needs a text or html body (or both)"
+)
+
+/**
+ * An email to send. At least one of `text` and `html` must be non-empty.
+ * `idempotencyKey` is passed to providers that honour one (Resend) so a retry
+ * after an ambiguous failure is not sent twice.
+ *
+ * @example
+ * ```ts
+ * const message = new EmailProvider.EmailMessage({
+ *   from: "WedSync <reminders@wedsync.example>",
+ *   to: ["ana@example.com", "ben@example.com"],
+ *   subject: "Final headcount due Friday",
+ *   html: "<p>Please confirm your headcount.</p>",
+ *   tags: [{ name: "kind", value: "reminder" }],
+ *   idempotencyKey: "reminder-w_123-headcount",
+ *   metadata: { weddingId: "w_123" }
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export class EmailMessage extends Schema.Class<EmailMessage>("@wedsync/core/EmailProvider/EmailMessage")(
+  Schema.Struct({
+    from: EmailAddress,
+    to: Recipients,
+    cc: Schema.optional(Recipients),
+    bcc: Schema.optional(Recipients),
+    replyTo: Schema.optional(Recipients),
+    subject: Schema.String,
+    text: Schema.optional(Schema.String),
+    html: Schema.optional(Schema.String),
+    headers: Schema.optional(Schema.Record(Schema.String, Schema.String)),
+    tags: Schema.optional(Schema.Array(EmailTag)),
+    idempotencyKey: Schema.optional(NonEmptyString),
+    metadata: Schema.optional(Metadata)
+  }).check(hasBody)
+) {}
+
+/**
+ * The provider accepted a message for delivery (not: delivered). Delivery,
+ * bounces and complaints arrive later through webhooks.
+ *
+ * @example
+ * ```ts
+ * const receipt: EmailProvider.EmailReceipt = { provider: "resend", messageId: "4ef9a417", acceptedAt: 1767225600000 }
+ * ```
+ * @since 0.1.0
+ */
+export const EmailReceipt = Schema.Struct({
+  /** Who accepted the message, e.g. `"resend"`. */
+  provider: Schema.String,
+  /** The provider's message id, the key its webhooks refer to. */
+  messageId: NonEmptyString,
+  /** When the provider accepted the message, epoch milliseconds (UTC). */
+  acceptedAt: EpochMillis
+})
+
+/** @since 0.1.0 */
+export type EmailReceipt = typeof EmailReceipt.Type
+
+/**
+ * The outcome of one message of a batch: accepted with a receipt, or failed
+ * with a classified error (Postmark answers a batch with a per-message
+ * `ErrorCode`, e.g. 406 for an inactive recipient → `Rejected`).
+ *
+ * @example
+ * ```ts
+ * const outcome: EmailProvider.BatchResult = {
+ *   _tag: "Accepted",
+ *   receipt: { provider: "postmark", messageId: "b7bc2f4a", acceptedAt: 1767225600000 }
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export const BatchResult = Schema.Union([
+  Schema.TaggedStruct("Accepted", { receipt: EmailReceipt }),
+  Schema.TaggedStruct("Failed", { error: IntegrationError })
+])
+
+/** @since 0.1.0 */
+export type BatchResult = typeof BatchResult.Type
+
+/**
+ * The answer to a batch: one result per message, in the order the messages
+ * were given. The batch as a whole fails (with an `IntegrationError`) only when
+ * the provider refused the whole request.
+ *
+ * @example
+ * ```ts
+ * const failed = batch.results.filter((result) => result._tag === "Failed")
+ * ```
+ * @since 0.1.0
+ */
+export const BatchReceipt = Schema.Struct({
+  provider: Schema.String,
+  results: Schema.Array(BatchResult)
+})
+
+/** @since 0.1.0 */
+export type BatchReceipt = typeof BatchReceipt.Type
+
+/**
+ * The email port. Every operation fails with an `IntegrationError` whose
+ * reason decides retry and failover; adapters never throw and never retry.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { EmailProvider } from "@wedsync/core"
+ *
+ * const layer = Layer.succeed(
+ *   EmailProvider.EmailProvider,
+ *   EmailProvider.EmailProvider.of({
+ *     provider: "console",
+ *     send: (message) => Effect.succeed({ provider: "console", messageId: "1", acceptedAt: Date.now() }),
+ *     sendBatch: (messages) => Effect.succeed({ provider: "console", results: [] })
+ *   })
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export class EmailProvider extends Context.Service<
+  EmailProvider,
+  {
+    /** The provider's name, e.g. `"resend"`; failover reports it as who served. */
+    readonly provider: string
+    /** Hands one message to the provider. */
+    readonly send: (message: EmailMessage) => Effect.Effect<EmailReceipt, IntegrationError>
+    /** Hands several messages to the provider in one request where it has a batch API. */
+    readonly sendBatch: (messages: ReadonlyArray<EmailMessage>) => Effect.Effect<BatchReceipt, IntegrationError>
+  }
+>()("@wedsync/core/EmailProvider") {}

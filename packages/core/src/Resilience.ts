@@ -1,0 +1,227 @@
+/**
+ * How every call to an unreliable provider is made.
+ *
+ * `protect` wraps one provider call with, in order: the provider's circuit
+ * (shared between instances through Effect's `CircuitBreakerStore`), its
+ * bulkhead (a concurrency limit with a bounded queue), a timeout that really
+ * interrupts the work — so the `AbortSignal` handed to `Effect.tryPromise`
+ * aborts the SDK's HTTP request — and in-call retry of transient reasons within
+ * the caller's deadline. Each attempt is a span and feeds metrics and `Health`.
+ *
+ * The numbers come from the service's `Policy`; wedding-day-critical work is
+ * never retried here: it fails at once so `Failover` can move on.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { IntegrationError, Resilience } from "@wedsync/core"
+ *
+ * const send = Effect.tryPromise({
+ *   try: (signal) => fetch("http://127.0.0.1:4010/emails", { method: "POST", signal }),
+ *   catch: () => IntegrationError.make("resend", "send", new IntegrationError.Unavailable({}))
+ * }).pipe(Resilience.protect({ service: "email", provider: "resend", operation: "send" }))
+ *
+ * Effect.runPromise(send.pipe(Effect.provide(Resilience.layerMemory())))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
+import { dual } from "effect/Function"
+import { CircuitBreaker, type Redis } from "effect/persistence"
+import type * as IntegrationError from "./IntegrationError.ts"
+import * as Policy from "./Policy.ts"
+import { CLOSED, OPEN } from "./internal/circuit.ts"
+import {
+  Engine,
+  type EngineOptions,
+  run,
+  syncFromStore,
+  type Transition as EngineTransition
+} from "./internal/engine.ts"
+
+/** A circuit's state as callers see it. @since 0.1.0 */
+export type CircuitState = "closed" | "open" | "half_open"
+
+/** A breaker state change; `source` tells a local decision from one learned from the shared store. @since 0.1.0 */
+export type Transition = EngineTransition
+
+/** Which call is being protected. @since 0.1.0 */
+export interface ProtectOptions {
+  readonly service: Policy.ServiceType
+  /** The provider's name, e.g. `"resend"`; one circuit per service and provider. */
+  readonly provider: string
+  /** The operation, e.g. `"send"`; spans and metrics are per operation. */
+  readonly operation: string
+  /** Total time for every attempt; defaults to the policy's `timeoutMillis`. */
+  readonly deadlineMillis?: number | undefined
+}
+
+/**
+ * The resilience engine: circuits, bulkheads and health per provider.
+ *
+ * @since 0.1.0
+ */
+export class Resilience extends Context.Service<Resilience, { readonly engine: Engine }>()(
+  "@wedsync/core/Resilience"
+) {}
+
+/**
+ * Runs a provider call under its service's policy.
+ *
+ * @example
+ * ```ts
+ * const receipt = yield* resend.send(message).pipe(
+ *   Resilience.protect({ service: "email", provider: "resend", operation: "send" })
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const protect: {
+  (
+    options: ProtectOptions
+  ): <A, R>(
+    effect: Effect.Effect<A, IntegrationError.IntegrationError, R>
+  ) => Effect.Effect<A, IntegrationError.IntegrationError, R | Resilience>
+  <A, R>(
+    effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
+    options: ProtectOptions
+  ): Effect.Effect<A, IntegrationError.IntegrationError, R | Resilience>
+} = dual(
+  2,
+  <A, R>(
+    effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
+    options: ProtectOptions
+  ): Effect.Effect<A, IntegrationError.IntegrationError, R | Resilience> =>
+    Effect.withFiber((fiber) => {
+      const { engine } = Context.getUnsafe(fiber.context, Resilience)
+      return run(
+        engine,
+        engine.guard(options.service, options.provider, options.operation),
+        effect,
+        options.deadlineMillis
+      )
+    })
+)
+
+/** Options of the engine's layers. @since 0.1.0 */
+export interface Options {
+  /** Randomness for jitter; inject a seeded one in tests. */
+  readonly random?: (() => number) | undefined
+}
+
+const make = (options: Options | undefined) =>
+  Effect.gen(function* () {
+    const store = yield* CircuitBreaker.CircuitBreakerStore
+    const policies = yield* Policy.Policies
+    const engineOptions: EngineOptions = {
+      store,
+      policyFor: (service, provider) => policies.get(service as Policy.ServiceType, provider),
+      random: options?.random
+    }
+    return { engine: new Engine(engineOptions) }
+  })
+
+/**
+ * The engine over whatever `CircuitBreakerStore` is provided: use it to bring
+ * your own store; `layerMemory` and `layerRedis` cover the usual two.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options?: Options): Layer.Layer<Resilience, never, CircuitBreaker.CircuitBreakerStore> =>
+  Layer.effect(Resilience, make(options))
+
+/**
+ * One instance: circuit state in this process.
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(Resilience.layerMemory()))
+ * ```
+ * @since 0.1.0
+ */
+export const layerMemory = (options?: Options): Layer.Layer<Resilience> =>
+  layer(options).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
+
+/**
+ * Several instances: circuit state shared through Redis.
+ *
+ * A trip, a probe and its outcome are written to Effect's Redis store at once;
+ * what other instances decided is read back every `syncInterval` (default
+ * 250 ms) and on every probe. When Redis cannot be reached each instance keeps
+ * protecting itself on its local state and logs a warning (at most every 10 s
+ * per circuit): calls are neither all let through unrecorded nor all refused.
+ *
+ * @example
+ * ```ts
+ * import { NodeRedis } from "@effect/platform-node"
+ * const live = Resilience.layerRedis().pipe(Layer.provide(NodeRedis.layer({ url: "redis://127.0.0.1:6379" })))
+ * ```
+ * @since 0.1.0
+ */
+export const layerRedis = (
+  options?: Options & {
+    readonly prefix?: string | undefined
+    readonly syncInterval?: Duration.Input | undefined
+  }
+): Layer.Layer<Resilience, never, Redis.Redis> =>
+  Layer.effect(
+    Resilience,
+    Effect.gen(function* () {
+      const service = yield* make(options)
+      const engine = service.engine
+      const syncInterval = Duration.fromInputUnsafe(options?.syncInterval ?? "250 millis")
+      const idle = 60_000
+      yield* Effect.forkScoped(
+        Effect.repeat(
+          Effect.gen(function* () {
+            const now = yield* Clock.currentTimeMillis
+            for (const state of engine.allProviders()) {
+              if (now - state.circuit.lastUsed < idle) yield* syncFromStore(engine, state)
+            }
+          }),
+          Schedule.spaced(syncInterval)
+        )
+      )
+      return service
+    })
+  ).pipe(Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: options?.prefix ?? "wedsync:circuit:" })))
+
+const stateName = (state: number): CircuitState => (state === CLOSED ? "closed" : state === OPEN ? "open" : "half_open")
+
+/**
+ * The local view of a provider's circuit (what this instance admits now).
+ *
+ * @since 0.1.0
+ */
+export const circuitState = (
+  service: Policy.ServiceType,
+  provider: string
+): Effect.Effect<CircuitState, never, Resilience> =>
+  Effect.map(Effect.service(Resilience), ({ engine }) => {
+    const circuit = engine.providerState(service, provider).circuit
+    if (circuit.forced === "open") return "open"
+    return stateName(circuit.state)
+  })
+
+/**
+ * Every breaker transition this instance makes or learns of, as it happens.
+ *
+ * @since 0.1.0
+ */
+export const transitions: Stream.Stream<Transition, never, Resilience> = Stream.unwrap(
+  Effect.map(Effect.service(Resilience), ({ engine }) =>
+    Stream.callback<Transition>((queue) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          const listener = (transition: Transition) => {
+            Queue.offerUnsafe(queue, transition)
+          }
+          engine.transitionListeners.add(listener)
+          return listener
+        }),
+        (listener) => Effect.sync(() => engine.transitionListeners.delete(listener))
+      )
+    )
+  )
+)

@@ -1,0 +1,17 @@
+/**
+ * @wedsync/core: ports, the error model, policies and the resilience engine.
+ *
+ * @since 0.1.0
+ */
+export * as CalendarProvider from "./CalendarProvider.ts"
+export * as Correlation from "./Correlation.ts"
+export * as EmailProvider from "./EmailProvider.ts"
+export * as Failover from "./Failover.ts"
+export * as Health from "./Health.ts"
+export * as IntegrationError from "./IntegrationError.ts"
+export * as PaymentProvider from "./PaymentProvider.ts"
+export * as Policy from "./Policy.ts"
+export * as Resilience from "./Resilience.ts"
+export * as Retry from "./Retry.ts"
+export * as SmsProvider from "./SmsProvider.ts"
+export * as WeddingContext from "./WeddingContext.ts"

@@ -1,0 +1,123 @@
+/**
+ * The in-process view of one circuit: the trip decision (a failure-rate
+ * window where slow calls count as failures) and the admission fast path.
+ *
+ * Shared state (open, probe, close) lives in Effect's `CircuitBreakerStore`;
+ * `Breakers` writes every transition there and reads it back. This object only
+ * answers the common cases synchronously so a closed circuit costs a few field
+ * reads and an open one rejects without touching the store.
+ *
+ * @internal
+ */
+
+/** @internal */
+export const CLOSED = 0
+/** @internal */
+export const OPEN = 1
+/** @internal */
+export const HALF_OPEN = 2
+/** @internal */
+export type CircuitState = typeof CLOSED | typeof OPEN | typeof HALF_OPEN
+
+/** Admission answers. @internal */
+export const ADMIT = 0
+/** @internal */
+export const REJECT = 1
+/** The open time is over: ask the store for the probe permit. @internal */
+export const PROBE = 2
+/** @internal */
+export type Admission = typeof ADMIT | typeof REJECT | typeof PROBE
+
+/** @internal */
+export interface TripSettings {
+  readonly failureRateThreshold: number
+  readonly windowSize: number
+  readonly minimumCalls: number
+  readonly openMillis: number
+  readonly slowCallMillis: number
+}
+
+/** @internal */
+export class Circuit {
+  state: CircuitState = CLOSED
+  openUntil = 0
+  /** Forced by an operator: "open" rejects everything, "closed" admits everything. */
+  forced: "open" | "closed" | undefined = undefined
+  lastUsed = 0
+  private readonly ring: Uint8Array
+  private index = 0
+  private count = 0
+  private failures = 0
+
+  readonly key: string
+  readonly settings: TripSettings
+
+  constructor(key: string, settings: TripSettings) {
+    this.key = key
+    this.settings = settings
+    this.ring = new Uint8Array(settings.windowSize)
+  }
+
+  admit(now: number): Admission {
+    this.lastUsed = now
+    if (this.state === CLOSED) return this.forced === "open" ? REJECT : ADMIT
+    if (this.forced === "closed") return ADMIT
+    if (this.forced === "open" || this.state === HALF_OPEN || now < this.openUntil) return REJECT
+    return PROBE
+  }
+
+  /** Milliseconds until an open circuit lets a probe through. */
+  retryAfter(now: number): number {
+    return this.state === OPEN ? Math.max(0, this.openUntil - now) : 0
+  }
+
+  /** Records a closed-state outcome; true when it trips the circuit. */
+  record(failed: boolean): boolean {
+    if (this.state !== CLOSED) return false
+    const settings = this.settings
+    const size = settings.windowSize
+    if (this.count === size) {
+      this.failures -= this.ring[this.index]!
+    } else {
+      this.count++
+    }
+    const bit = failed ? 1 : 0
+    this.ring[this.index] = bit
+    this.failures += bit
+    this.index = this.index + 1 === size ? 0 : this.index + 1
+    return (
+      failed &&
+      this.forced !== "closed" &&
+      this.count >= settings.minimumCalls &&
+      this.failures / this.count >= settings.failureRateThreshold
+    )
+  }
+
+  open(until: number): void {
+    this.state = OPEN
+    this.openUntil = until
+    this.reset()
+  }
+
+  halfOpen(): void {
+    this.state = HALF_OPEN
+  }
+
+  close(): void {
+    this.state = CLOSED
+    this.openUntil = 0
+    this.reset()
+  }
+
+  /** Failure rate of the current window, 0 when empty. */
+  failureRate(): number {
+    return this.count === 0 ? 0 : this.failures / this.count
+  }
+
+  private reset(): void {
+    this.ring.fill(0)
+    this.index = 0
+    this.count = 0
+    this.failures = 0
+  }
+}
