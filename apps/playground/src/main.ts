@@ -1,0 +1,38 @@
+/**
+ * `pnpm playground`: runs the offline failover scenario and prints a readable
+ * account of what happened.
+ */
+import { Effect } from "effect"
+import * as Scenario from "./scenario.ts"
+
+const describe = (delivery: Scenario.Delivery) => {
+  const path = delivery.attempts
+    .map((attempt) => `${attempt.provider} ${attempt.outcome}${attempt.reason ? ` (${attempt.reason})` : ""}`)
+    .join(" → ")
+  return `  reminder ${String(delivery.index).padStart(2)}: ${delivery.servedBy ? `sent by ${delivery.servedBy}` : "NOT SENT"}  [${path}]`
+}
+
+const report = await Effect.runPromise(Scenario.run)
+console.log("WedSync playground: wedding reminders with Resend as primary and Postmark as backup\n")
+console.log("Resend fails from reminder 6 to 17, then recovers.\n")
+for (const delivery of report.deliveries) console.log(describe(delivery))
+console.log("\nWhat the engine saw:")
+for (const event of report.events) {
+  if (event._tag === "BreakerTransition") {
+    console.log(
+      `  breaker ${event.key}: ${event.from} → ${event.to}${event.to === "open" ? ` for ${event.retryAfterMillis} ms` : ""}`
+    )
+  } else {
+    console.log(`  health ${event.provider}: ${event.from} → ${event.to}`)
+  }
+}
+console.log("\nOn the wedding day (criticality wedding_day_critical), with Resend down again:")
+console.log(describe(report.weddingDay))
+console.log("\nProvider health:")
+for (const provider of report.health) {
+  console.log(
+    `  ${provider.provider.padEnd(9)} ${provider.status.padEnd(9)} breaker ${provider.breaker.padEnd(9)} success ${(provider.successRate * 100).toFixed(0)}% of ${provider.calls} calls, p95 ${provider.latency.p95.toFixed(0)} ms, last failure ${provider.lastFailureReason ?? "none"}`
+  )
+}
+const lost = report.deliveries.filter((delivery) => delivery.servedBy === undefined).length
+console.log(`\n${report.deliveries.length - lost} of ${report.deliveries.length} reminders delivered, ${lost} lost.`)

@@ -1,0 +1,25 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Scenario from "../src/scenario.ts"
+
+describe("playground scenario", () => {
+  it.effect("fails over during the outage, trips and closes the breaker, and loses nothing", () =>
+    Effect.gen(function* () {
+      const report = yield* Scenario.run
+      assert.strictEqual(report.deliveries.filter((delivery) => delivery.servedBy === undefined).length, 0)
+      assert.strictEqual(report.deliveries[0]?.servedBy, "resend")
+      const duringOutage = report.deliveries.filter((delivery) => delivery.index >= 6 && delivery.index < 18)
+      assert.isTrue(duringOutage.every((delivery) => delivery.servedBy === "postmark"))
+      assert.isTrue(duringOutage.some((delivery) => delivery.attempts[0]?.outcome === "skipped"))
+      assert.strictEqual(report.deliveries.at(-1)?.servedBy, "resend")
+      const transitions = report.events.flatMap((event) =>
+        event._tag === "BreakerTransition" ? [`${event.from}>${event.to}`] : []
+      )
+      assert.include(transitions, "closed>open")
+      assert.include(transitions, "half_open>closed")
+      // Wedding day: the primary is tried once, with no in-call retry, then the backup serves.
+      assert.strictEqual(report.weddingDay.servedBy, "postmark")
+      assert.strictEqual(report.weddingDay.attempts.filter((attempt) => attempt.provider === "resend").length, 1)
+    })
+  )
+})
