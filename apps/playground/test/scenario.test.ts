@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import * as Scenario from "../src/scenario.ts"
 
 describe("playground scenario", () => {
-  it.effect("fails over during the outage, trips and closes the breaker, and loses nothing", () =>
+  it.live("fails over during the outage, trips and closes the breaker, and loses nothing", () =>
     Effect.gen(function* () {
       const report = yield* Scenario.run
       assert.strictEqual(report.deliveries.filter((delivery) => delivery.servedBy === undefined).length, 0)
