@@ -21,11 +21,15 @@ const plainArgs = Object.getOwnPropertySymbols(sample).find(
 
 const build = <T extends Error>(prototype: object, fields: Record<string, unknown>): T => {
   const value = Object.create(prototype) as T
-  const writable = value as unknown as Record<string | symbol, unknown>
-  writable.stack = ""
   Object.assign(value, fields)
-  if (plainArgs !== undefined) writable[plainArgs] = fields
-  writable.stack = `${value.name}: ${value.message}\n    at <circuit rejection>`
+  if (plainArgs !== undefined) (value as unknown as Record<symbol, unknown>)[plainArgs] = fields
+  // Like a constructed error's, `stack` is not enumerable: it stays out of JSON and spreads.
+  Object.defineProperty(value, "stack", {
+    value: `${value.name}: ${value.message}\n    at <circuit rejection>`,
+    writable: true,
+    configurable: true,
+    enumerable: false
+  })
   return value
 }
 
