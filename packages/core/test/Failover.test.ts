@@ -36,7 +36,10 @@ const sender = (
     calls,
     service: {
       provider,
-      send: Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) => behaviour(provider, n))
+      send: Effect.flatMap(
+        Ref.updateAndGet(calls, (n) => n + 1),
+        (n) => behaviour(provider, n)
+      )
     } satisfies Sender
   }))
 
@@ -80,7 +83,10 @@ describe("Failover.run", () => {
 
   it.effect("does not send a Rejected request to the backup", () =>
     Effect.gen(function* () {
-      const primary = yield* sender("primary", fails(() => new IntegrationError.Rejected({ description: "unsubscribed" })))
+      const primary = yield* sender(
+        "primary",
+        fails(() => new IntegrationError.Rejected({ description: "unsubscribed" }))
+      )
       const backup = yield* sender("backup", serves)
       const error = yield* send(Failover.fromServices("email", [primary.service, backup.service])).pipe(Effect.flip)
       assert.instanceOf(error, Failover.FailoverError)
@@ -115,7 +121,10 @@ describe("Failover.run", () => {
   it.effect("fails with a FailoverError naming every attempt when every step fails", () =>
     Effect.gen(function* () {
       const primary = yield* sender("primary", unavailable)
-      const backup = yield* sender("backup", fails(() => new IntegrationError.RateLimited({})))
+      const backup = yield* sender(
+        "backup",
+        fails(() => new IntegrationError.RateLimited({}))
+      )
       const error = yield* send(Failover.fromServices("email", [primary.service, backup.service])).pipe(Effect.flip)
       assert.strictEqual(error.reason._tag, "RateLimited")
       assert.strictEqual(error.lastError.provider, "backup")
@@ -257,7 +266,10 @@ describe("Failover.hedge", () => {
   it.effect("fails with a FailoverError when every hedged step fails", () =>
     Effect.gen(function* () {
       const primary = yield* sender("primary", unavailable)
-      const backup = yield* sender("backup", fails(() => new IntegrationError.RateLimited({})))
+      const backup = yield* sender(
+        "backup",
+        fails(() => new IntegrationError.RateLimited({}))
+      )
       const plan = Failover.fromServices("email", [primary.service, backup.service])
       const fiber = yield* Failover.hedge(plan, "send", (service) => service.send, { delay: "300 millis" }).pipe(
         Effect.flip,

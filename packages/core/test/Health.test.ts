@@ -138,11 +138,7 @@ describe("Health", () => {
       const collected = yield* Fiber.join(events)
       assert.deepStrictEqual(
         collected.map((event) => `${event._tag}:${event.from}->${event.to}`),
-        [
-          "BreakerTransition:open->half_open",
-          "StatusChanged:down->degraded",
-          "BreakerTransition:half_open->closed"
-        ]
+        ["BreakerTransition:open->half_open", "StatusChanged:down->degraded", "BreakerTransition:half_open->closed"]
       )
       // closed again, but 6 of the window's 11 calls failed
       assert.strictEqual(yield* Resilience.circuitState("email", "sick"), "closed")

@@ -44,8 +44,9 @@ const failingTimes = (
   failures: number,
   error: IntegrationError.IntegrationError
 ): Effect.Effect<string, IntegrationError.IntegrationError> =>
-  Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
-    n <= failures ? Effect.fail(error) : Effect.succeed(`ok-${n}`)
+  Effect.flatMap(
+    Ref.updateAndGet(calls, (n) => n + 1),
+    (n) => (n <= failures ? Effect.fail(error) : Effect.succeed(`ok-${n}`))
   )
 
 const protect = (provider: string) => Resilience.protect({ service: "email", provider, operation: "send" })
@@ -261,7 +262,10 @@ describe("Resilience.protect circuit", () => {
   it.effect("counts slow successes as failures and trips on them", () =>
     Effect.gen(function* () {
       const calls = yield* Ref.make(0)
-      const slow = Effect.andThen(Ref.update(calls, (n) => n + 1), Effect.as(Effect.sleep("600 millis"), "late"))
+      const slow = Effect.andThen(
+        Ref.update(calls, (n) => n + 1),
+        Effect.as(Effect.sleep("600 millis"), "late")
+      )
       for (let i = 0; i < 4; i++) {
         assert.strictEqual(yield* Resilience.circuitState("email", "slow"), "closed")
         const fiber = yield* slow.pipe(protect("slow"), Effect.forkChild)

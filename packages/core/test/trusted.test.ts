@@ -33,9 +33,7 @@ describe("circuitOpen (trusted construction)", () => {
 
       it("is not equal to one with a different retryAfter or key", () => {
         assert.isFalse(Equal.equals(trusted, constructed(1_501, correlationId)))
-        assert.isFalse(
-          Equal.equals(trusted, circuitOpen("resend", "send", "email:postmark", 1_500, correlationId))
-        )
+        assert.isFalse(Equal.equals(trusted, circuitOpen("resend", "send", "email:postmark", 1_500, correlationId)))
       })
 
       it("encodes exactly as a constructed error", () => {
