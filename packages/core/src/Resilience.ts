@@ -110,14 +110,15 @@ export interface Options {
   readonly random?: (() => number) | undefined
 }
 
-const make = (options: Options | undefined) =>
+const make = (options: Options | undefined, syncOnFirstUse = false) =>
   Effect.gen(function* () {
     const store = yield* CircuitBreaker.CircuitBreakerStore
     const policies = yield* Policy.Policies
     const engineOptions: EngineOptions = {
       store,
       policyFor: (service, provider) => policies.get(service as Policy.ServiceType, provider),
-      random: options?.random
+      random: options?.random,
+      syncOnFirstUse
     }
     return { engine: new Engine(engineOptions) }
   })
@@ -151,6 +152,10 @@ export const layerMemory = (options?: Options): Layer.Layer<Resilience> =>
  * 250 ms) and on every probe. When Redis cannot be reached each instance keeps
  * protecting itself on its local state and logs a warning (at most every 10 s
  * per circuit): calls are neither all let through unrecorded nor all refused.
+ * Every store call is bounded to 1 s, so a reconnecting client never holds a
+ * call. At start-up, `NodeRedis.layer` fails to build when Redis does not
+ * answer; to start on local state instead, fall back explicitly:
+ * `Layer.catchCause(live, () => Resilience.layerMemory())`.
  *
  * @example
  * ```ts
@@ -168,7 +173,7 @@ export const layerRedis = (
   Layer.effect(
     Resilience,
     Effect.gen(function* () {
-      const service = yield* make(options)
+      const service = yield* make(options, true)
       const engine = service.engine
       const syncInterval = Duration.fromInputUnsafe(options?.syncInterval ?? "250 millis")
       const idle = 60_000

@@ -92,6 +92,8 @@ export class ProviderState {
   readonly bulkhead: Bulkhead
   readonly health: HealthWindow
   storeWarnedAt = Number.NEGATIVE_INFINITY
+  /** Whether this instance has read the shared store for this circuit yet. */
+  synced = false
 
   readonly service: string
   readonly provider: string
@@ -149,6 +151,8 @@ export interface EngineOptions {
   readonly policyFor: (service: string, provider: string) => EnginePolicy
   readonly store: StoreService
   readonly random?: (() => number) | undefined
+  /** Read the shared store before a circuit's first call in this instance (set by `layerRedis`). */
+  readonly syncOnFirstUse?: boolean | undefined
 }
 
 /** @internal */
@@ -285,6 +289,14 @@ const attempt = <A, R>(
     const clock = fiber.getRef(Clock.Clock)
     const now = clock.currentTimeMillisUnsafe()
     const circuit = guard.state.circuit
+    if (!guard.state.synced && engine.options.syncOnFirstUse === true) {
+      // A fresh instance learns an opening decided elsewhere before its first call.
+      guard.state.synced = true
+      return Effect.andThen(
+        syncFromStore(engine, guard.state),
+        attempt(engine, guard, effect, n, deadlineAt, previousDelay)
+      )
+    }
     const admission = circuit.admit(now)
     if (admission === REJECT) return Effect.fail(rejection(fiber, guard, circuit.retryAfter(now)))
     const retry = (error: IntegrationError.IntegrationError) =>
@@ -490,6 +502,27 @@ const warnStore = (state: ProviderState, now: number, cause: Cause.Cause<unknown
   )
 }
 
+/**
+ * A store call bounded in time: a Redis client that is reconnecting queues
+ * commands until it is back, and the caller of a tripping or probing call must
+ * not wait for that. A timeout counts as the store not answering.
+ */
+const storeTimeout = Duration.millis(1_000)
+const bounded = <A, R>(
+  effect: Effect.Effect<A, CircuitBreaker.CircuitBreakerError, R>
+): Effect.Effect<A, CircuitBreaker.CircuitBreakerError, R> =>
+  Effect.timeoutOrElse(effect, {
+    duration: storeTimeout,
+    orElse: () =>
+      Effect.fail(
+        new CircuitBreaker.CircuitBreakerError({
+          reason: new CircuitBreaker.CircuitBreakerStoreError({
+            message: `The circuit store did not answer within ${Duration.format(storeTimeout)}`
+          })
+        })
+      )
+  })
+
 /** Opens a circuit locally at once, then records the opening in the shared store. */
 const trip = (
   engine: Engine,
@@ -506,17 +539,19 @@ const trip = (
     engine.emitTransition(state, from, OPEN, now, "local", context)
     const store = engine.options.store
     return Effect.scoped(
-      Effect.flatMap(Effect.exit(store.admit(state.key)), (admitted) => {
+      Effect.flatMap(Effect.exit(bounded(store.admit(state.key))), (admitted) => {
         if (Exit.isSuccess(admitted)) {
           return Effect.asVoid(
             Effect.catchCause(
-              store.record({
-                key: state.key,
-                generation: admitted.value.generation,
-                outcome: "Failure",
-                tripPolicy: tripOnce,
-                openFor: Duration.millis(openFor)
-              }),
+              bounded(
+                store.record({
+                  key: state.key,
+                  generation: admitted.value.generation,
+                  outcome: "Failure",
+                  tripPolicy: tripOnce,
+                  openFor: Duration.millis(openFor)
+                })
+              ),
               (cause) => warnStore(state, now, cause)
             )
           )
@@ -566,19 +601,28 @@ const probe = <A, R>(
         if (generation === undefined) return Effect.void
         return Effect.catchCause(
           Effect.asVoid(
-            store.record({
-              key: state.key,
-              generation,
-              outcome: failed ? "Failure" : "Success",
-              tripPolicy: tripOnce,
-              openFor: Duration.millis(openFor)
-            })
+            bounded(
+              store.record({
+                key: state.key,
+                generation,
+                outcome: failed ? "Failure" : "Success",
+                tripPolicy: tripOnce,
+                openFor: Duration.millis(openFor)
+              })
+            )
           ),
           (cause) => warnStore(state, at, cause)
         )
       })
-    return Effect.scoped(
-      Effect.flatMap(Effect.exit(store.admit(state.key)), (admitted) => {
+    // An interrupted probe proves nothing: the next call probes again (the store slot is freed by "Ignored" below).
+    const release = Effect.sync(() => {
+      if (circuit.state !== HALF_OPEN) return
+      const at = clock.currentTimeMillisUnsafe()
+      circuit.open(at)
+      engine.emitTransition(state, HALF_OPEN, OPEN, at, "local", fiber.context)
+    })
+    const probing = Effect.scoped(
+      Effect.flatMap(Effect.exit(bounded(store.admit(state.key))), (admitted) => {
         if (Exit.isSuccess(admitted)) {
           if (!admitted.value.probe) {
             // Another instance's probe already closed it.
@@ -587,8 +631,23 @@ const probe = <A, R>(
             return call(engine, guard, effect, deadlineAt, false, retry)
           }
           const generation = admitted.value.generation
-          return call(engine, guard, effect, deadlineAt, true, retry, (failed, error) =>
-            finish(failed, error, generation)
+          return Effect.onInterrupt(
+            call(engine, guard, effect, deadlineAt, true, retry, (failed, error) => finish(failed, error, generation)),
+            () =>
+              Effect.catchCause(
+                Effect.asVoid(
+                  bounded(
+                    store.record({
+                      key: state.key,
+                      generation,
+                      outcome: "Ignored",
+                      tripPolicy: tripOnce,
+                      openFor: Duration.millis(state.policy.breaker.openMillis)
+                    })
+                  )
+                ),
+                (cause) => warnStore(state, now, cause)
+              )
           )
         }
         const found = Cause.findErrorOption(admitted.cause)
@@ -609,15 +668,21 @@ const probe = <A, R>(
         )
       })
     )
+    return Effect.onInterrupt(probing, () => release)
   })
 
 /** Reads the shared store and adopts what other instances decided. @internal */
 export const syncFromStore = (engine: Engine, state: ProviderState): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const circuit = state.circuit
+    const stateBefore = circuit.state
+    const openUntilBefore = circuit.openUntil
     return Effect.catchCause(
-      Effect.flatMap(engine.options.store.state(state.key), (shared) =>
+      Effect.flatMap(bounded(engine.options.store.state(state.key)), (shared) =>
         Effect.sync(() => {
+          state.synced = true
+          // The circuit moved locally while the store was read: the answer is stale.
+          if (circuit.state !== stateBefore || circuit.openUntil !== openUntilBefore) return
           const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
           if (shared._tag === "Open" && circuit.state === CLOSED) {
             const remaining = Duration.toMillis(shared.retryAfter)

@@ -1,0 +1,315 @@
+/**
+ * Circuits shared between OS processes through Redis (`Resilience.layerRedis`).
+ *
+ * Needs `REDIS_URL` (default redis://127.0.0.1:6379). Without a reachable
+ * Redis the suite is skipped locally and fails on CI (`CI=true`).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { randomUUID } from "node:crypto"
+import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+import { createClient } from "redis"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+const worker = fileURLToPath(new URL("./fixtures/breaker-worker.ts", import.meta.url))
+
+const canConnect = (url: string, timeoutMillis = 1_000): Promise<boolean> =>
+  new Promise((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMillis, () => done(false))
+    socket.once("error", () => done(false))
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")))
+    socket.once("connect", () => socket.write("PING\r\n"))
+  })
+
+const reachable = await canConnect(redisUrl)
+if (!reachable && process.env.CI === "true") {
+  throw new Error(`Redis is not reachable at ${redisUrl} (REDIS_URL) and CI=true: the integration suite must run`)
+}
+
+/** A port nothing listens on: bind port 0, close, reuse. */
+const closedPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+type Line = Record<string, unknown> & { readonly event: string }
+
+interface Worker {
+  readonly lines: Array<Line>
+  /** stderr and every stdout line that is not JSON (logs). */
+  readonly logs: () => string
+  readonly send: (command: Record<string, unknown>) => void
+  /** The first line not yet taken that matches `predicate` (waits for it). */
+  readonly next: (predicate: (line: Line) => boolean, timeoutMillis?: number) => Promise<Line>
+  readonly exited: Promise<number | null>
+  readonly kill: () => void
+}
+
+const running = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL")
+  running.clear()
+})
+
+const start = (options: { prefix: string; openMillis: number; mode: string; url?: string }): Worker => {
+  const child = spawn(
+    process.execPath,
+    [worker, options.url ?? redisUrl, options.prefix, String(options.openMillis), options.mode],
+    { stdio: ["pipe", "pipe", "pipe"] }
+  )
+  running.add(child)
+  const lines: Array<Line> = []
+  const waiters = new Set<() => void>()
+  let stderr = ""
+  let buffer = ""
+  const taken = new Set<number>()
+  child.stdout!.setEncoding("utf8")
+  child.stdout!.on("data", (chunk: string) => {
+    buffer += chunk
+    let index: number
+    while ((index = buffer.indexOf("\n")) >= 0) {
+      const text = buffer.slice(0, index)
+      buffer = buffer.slice(index + 1)
+      if (text.startsWith("{")) lines.push(JSON.parse(text) as Line)
+      else stderr += `${text}\n` // Effect's logger writes to stdout
+    }
+    for (const wake of waiters) wake()
+  })
+  child.stderr!.setEncoding("utf8")
+  child.stderr!.on("data", (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => {
+      running.delete(child)
+      for (const wake of waiters) wake()
+      resolve(code)
+    })
+  })
+  let hasExited = false
+  void exited.then(() => {
+    hasExited = true
+  })
+  const next = (predicate: (line: Line) => boolean, timeoutMillis = 5_000) =>
+    new Promise<Line>((resolve, reject) => {
+      const check = () => {
+        for (let i = 0; i < lines.length; i++) {
+          if (!taken.has(i) && predicate(lines[i]!)) {
+            taken.add(i)
+            cleanup()
+            resolve(lines[i]!)
+            return
+          }
+        }
+        if (hasExited || child.exitCode !== null) {
+          cleanup()
+          reject(
+            new Error(`worker exited without a matching line\nstdout: ${JSON.stringify(lines)}\nstderr: ${stderr}`)
+          )
+        }
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(
+          new Error(`no matching line in ${timeoutMillis} ms\nstdout: ${JSON.stringify(lines)}\nstderr: ${stderr}`)
+        )
+      }, timeoutMillis)
+      const cleanup = () => {
+        clearTimeout(timer)
+        waiters.delete(check)
+      }
+      waiters.add(check)
+      check()
+    })
+  return {
+    lines,
+    logs: () => stderr,
+    send: (command) => child.stdin!.write(`${JSON.stringify(command)}\n`),
+    next,
+    exited,
+    kill: () => child.kill("SIGKILL")
+  }
+}
+
+const event = (name: string) => (line: Line) => line.event === name
+const transition = (to: string, source?: string) => (line: Line) =>
+  line.event === "transition" && line.to === to && (source === undefined || line.source === source)
+
+/** Sends a command to a `serve` worker and returns its answer. */
+const ask = (w: Worker, command: Record<string, unknown>, answer: string, timeoutMillis?: number) => {
+  w.send(command)
+  return w.next(event(answer), timeoutMillis)
+}
+
+const prefixes: Array<string> = []
+const newPrefix = () => {
+  const prefix = `wedsync:test:${randomUUID()}:`
+  prefixes.push(prefix)
+  return prefix
+}
+
+// The store's keys expire after an idle hour anyway; leave no trace sooner.
+afterAll(async () => {
+  if (!reachable || prefixes.length === 0) return
+  const client = createClient({ url: redisUrl })
+  client.on("error", () => {})
+  await client.connect()
+  for (const prefix of prefixes) {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
+      if (keys.length > 0) await client.del(keys)
+    }
+  }
+  await client.close()
+})
+
+describe.skipIf(!reachable)("Resilience.layerRedis across OS processes", () => {
+  it("a circuit opened by one process rejects a fresh process without calling its provider", async () => {
+    const prefix = newPrefix()
+    const a = start({ prefix, openMillis: 30_000, mode: "trip" })
+    const opened = await a.next(event("OPEN"))
+    expect(opened).toMatchObject({ calls: 4, state: "open" })
+    expect(await a.exited).toBe(0)
+
+    const b = start({ prefix, openMillis: 30_000, mode: "call" })
+    const result = await b.next(event("call"))
+    expect(result).toMatchObject({ ok: false, reason: "CircuitOpen", invoked: 0 })
+    expect(await b.exited).toBe(0)
+  })
+
+  it("a running process learns an opening through its sync fiber within a second", async () => {
+    const prefix = newPrefix()
+    const b = start({ prefix, openMillis: 30_000, mode: "serve" })
+    await b.next(event("ready"))
+    // B has used the circuit (so its sync fiber watches it), then idles.
+    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({ ok: true, invoked: 1 })
+
+    const a = start({ prefix, openMillis: 30_000, mode: "trip" })
+    expect(await a.next(event("OPEN"))).toMatchObject({ calls: 4, state: "open" })
+
+    const seen = await ask(b, { op: "waitState", state: "open", timeoutMillis: 1_000 }, "state", 3_000)
+    expect(seen.state).toBe("open")
+    expect(seen.waitedMillis).toBeLessThan(1_000)
+    expect(await b.next(transition("open", "store"))).toMatchObject({ from: "closed" })
+    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({
+      ok: false,
+      reason: "CircuitOpen",
+      invoked: 0
+    })
+    b.send({ op: "exit" })
+    expect(await b.exited).toBe(0)
+  })
+
+  it("one process's successful probe closes the circuit for the other", async () => {
+    const prefix = newPrefix()
+    const openMillis = 500
+    const a = start({ prefix, openMillis, mode: "serve" })
+    const b = start({ prefix, openMillis, mode: "serve" })
+    await Promise.all([a.next(event("ready")), b.next(event("ready"))])
+    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({ ok: true })
+
+    expect(await ask(a, { op: "trip" }, "OPEN")).toMatchObject({ calls: 4, state: "open" })
+    expect((await ask(b, { op: "waitState", state: "open", timeoutMillis: 1_000 }, "state", 3_000)).state).toBe("open")
+    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({ reason: "CircuitOpen", invoked: 0 })
+
+    await new Promise((resolve) => setTimeout(resolve, openMillis + 100))
+    // A's next call is the probe; it succeeds and closes the shared circuit.
+    expect(await ask(a, { op: "call", ok: true }, "call")).toMatchObject({ ok: true, invoked: 1 })
+    expect(await a.next(transition("half_open", "local"))).toBeDefined()
+    expect(await a.next(transition("closed", "local"))).toMatchObject({ from: "half_open" })
+
+    // B adopts the close from the store (sync fiber) and admits calls again.
+    const closed = await ask(b, { op: "waitState", state: "closed", timeoutMillis: 1_000 }, "state", 3_000)
+    expect(closed.state).toBe("closed")
+    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({ ok: true, invoked: 1 })
+    a.send({ op: "exit" })
+    b.send({ op: "exit" })
+    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0])
+  })
+
+  it("Redis going away after start: calls still run, failures still open the local circuit", async () => {
+    const proxy = await tcpProxy(redisUrl)
+    const prefix = newPrefix()
+    const w = start({ prefix, openMillis: 30_000, mode: "serve", url: proxy.url })
+    await w.next(event("ready"))
+    expect(await ask(w, { op: "call", ok: true }, "call")).toMatchObject({ ok: true, invoked: 1 })
+
+    proxy.stop()
+    const started = Date.now()
+    expect(await ask(w, { op: "call", ok: true }, "call", 3_000)).toMatchObject({ ok: true, invoked: 1 })
+    // The window holds the two successes: two failures reach the 50% threshold.
+    const opened = await ask(w, { op: "trip" }, "OPEN", 5_000)
+    expect(opened).toMatchObject({ calls: 2, state: "open" })
+    expect(await ask(w, { op: "call", ok: true }, "call", 3_000)).toMatchObject({ reason: "CircuitOpen", invoked: 0 })
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect(w.logs()).toContain("circuit store unreachable for email:shared")
+    w.send({ op: "exit" })
+    // NodeRedis' close() waits for the commands queued while offline: the
+    // runtime's dispose does not finish while Redis is away.
+    expect(await w.next(event("exit"), 3_000)).toMatchObject({ disposed: false })
+    await proxy.close()
+  })
+})
+
+/**
+ * Redis unreachable when the process starts. `NodeRedis.layer` connects while
+ * the layer is built and, with its default reconnect strategy, fails on the
+ * first connection error: the whole `Resilience` layer fails with a
+ * `RedisError` and no call runs. (`layerRedis` only requires `Redis.Redis`, so
+ * it cannot degrade here; with a caller-supplied `socket.reconnectStrategy`
+ * the build waits for Redis instead.) This pins that behaviour so a change
+ * is noticed.
+ */
+describe.skipIf(!reachable)("Resilience.layerRedis with Redis unreachable at start", () => {
+  it("fails the layer build fast with a RedisError", async () => {
+    const port = await closedPort()
+    const w = start({ prefix: newPrefix(), openMillis: 30_000, mode: "call", url: `redis://127.0.0.1:${port}` })
+    const failed = await w.next(event("layerError"), 3_000)
+    expect(failed.error).toContain("RedisError")
+    expect(failed.t).toBeLessThan(2_000)
+    expect(w.logs()).toContain("ECONNREFUSED")
+    expect(await w.exited).toBe(2)
+  })
+})
+
+/** A TCP proxy to Redis that can be cut, as if Redis went away. */
+const tcpProxy = async (target: string) => {
+  const { hostname, port } = new URL(target)
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: hostname, port: Number(port || 6379) })
+    sockets.add(client)
+    sockets.add(upstream)
+    client.pipe(upstream).pipe(client)
+    const close = () => {
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on("error", close)
+    upstream.on("error", close)
+    client.on("close", close)
+    upstream.on("close", close)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port: local } = server.address() as net.AddressInfo
+  return {
+    url: `redis://127.0.0.1:${local}`,
+    /** Refuses new connections and cuts the open ones. */
+    stop: () => {
+      server.close()
+      for (const socket of sockets) socket.destroy()
+    },
+    close: () => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))
+  }
+}
