@@ -78,8 +78,7 @@ const start = (options: { prefix: string; openMillis: number; mode: string; url?
   child.stdout!.setEncoding("utf8")
   child.stdout!.on("data", (chunk: string) => {
     buffer += chunk
-    let index: number
-    while ((index = buffer.indexOf("\n")) >= 0) {
+    for (let index = buffer.indexOf("\n"); index >= 0; index = buffer.indexOf("\n")) {
       const text = buffer.slice(0, index)
       buffer = buffer.slice(index + 1)
       if (text.startsWith("{")) lines.push(JSON.parse(text) as Line)
