@@ -21,10 +21,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Queue, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { Status } from "./internal/health.ts"
-import type { HealthChange, ProviderState } from "./internal/engine.ts"
-import { CLOSED, OPEN } from "./internal/circuit.ts"
+import { addListener, type HealthChange, listen, type ProviderState } from "./internal/engine.ts"
+import { view as circuitView } from "./internal/circuit.ts"
 import { Resilience, type Transition } from "./Resilience.ts"
 
 export type { Status }
@@ -51,14 +51,12 @@ export type Event =
   | ({ readonly _tag: "BreakerTransition" } & Transition)
 
 const view = (state: ProviderState): ProviderHealth => {
-  const circuit = state.circuit
   const health = state.health
   return {
     service: state.service,
     provider: state.provider,
     status: health.status,
-    breaker:
-      circuit.forced === "open" || circuit.state === OPEN ? "open" : circuit.state === CLOSED ? "closed" : "half_open",
+    breaker: circuitView(state.circuit),
     calls: health.calls,
     successRate: health.successRate(),
     latency: health.percentiles(),
@@ -81,25 +79,15 @@ export const get = (service: string, provider: string): Effect.Effect<ProviderHe
 /** Status changes and breaker transitions as they happen. @since 0.1.0 */
 export const changes: Stream.Stream<Event, never, Resilience> = Stream.unwrap(
   Effect.map(Effect.service(Resilience), ({ engine }) =>
-    Stream.callback<Event>((queue) =>
-      Effect.acquireRelease(
-        Effect.sync(() => {
-          const onStatus = (change: HealthChange) => {
-            Queue.offerUnsafe(queue, { _tag: "StatusChanged", ...change })
-          }
-          const onTransition = (transition: Transition) => {
-            Queue.offerUnsafe(queue, { _tag: "BreakerTransition", ...transition })
-          }
-          engine.healthListeners.add(onStatus)
-          engine.transitionListeners.add(onTransition)
-          return { onStatus, onTransition }
-        }),
-        ({ onStatus, onTransition }) =>
-          Effect.sync(() => {
-            engine.healthListeners.delete(onStatus)
-            engine.transitionListeners.delete(onTransition)
-          })
+    listen<Event>((emit) => {
+      const removeStatus = addListener(engine.healthListeners, (change) => emit({ _tag: "StatusChanged", ...change }))
+      const removeTransition = addListener(engine.transitionListeners, (transition) =>
+        emit({ _tag: "BreakerTransition", ...transition })
       )
-    )
+      return () => {
+        removeStatus()
+        removeTransition()
+      }
+    })
   )
 )

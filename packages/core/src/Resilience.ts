@@ -26,19 +26,21 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schedule, Stream } from "effect"
 import { dual } from "effect/Function"
 import { CircuitBreaker, type Redis } from "effect/persistence"
 import type * as IntegrationError from "./IntegrationError.ts"
 import * as Policy from "./Policy.ts"
-import { CLOSED, OPEN } from "./internal/circuit.ts"
+import { view } from "./internal/circuit.ts"
 import {
+  addListener,
   Engine,
   type EngineOptions,
-  run,
-  syncFromStore,
+  listen,
   type Transition as EngineTransition
 } from "./internal/engine.ts"
+import { run } from "./internal/call.ts"
+import { syncFromStore } from "./internal/sharedState.ts"
 
 /** A circuit's state as callers see it. @since 0.1.0 */
 export type CircuitState = "closed" | "open" | "half_open"
@@ -95,12 +97,9 @@ export const protect: {
   ): Effect.Effect<A, IntegrationError.IntegrationError, R | Resilience> =>
     Effect.withFiber((fiber) => {
       const { engine } = Context.getUnsafe(fiber.context, Resilience)
-      return run(
-        engine,
-        engine.guard(options.service, options.provider, options.operation),
-        effect,
-        options.deadlineMillis
-      )
+      const guard = engine.guard(options.service, options.provider, options.operation)
+      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      return run(engine, guard, effect, now + (options.deadlineMillis ?? guard.state.policy.timeoutMillis))
     })
 )
 
@@ -192,8 +191,6 @@ export const layerRedis = (
     })
   ).pipe(Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: options?.prefix ?? "wedsync:circuit:" })))
 
-const stateName = (state: number): CircuitState => (state === CLOSED ? "closed" : state === OPEN ? "open" : "half_open")
-
 /**
  * The local view of a provider's circuit (what this instance admits now).
  *
@@ -203,11 +200,7 @@ export const circuitState = (
   service: Policy.ServiceType,
   provider: string
 ): Effect.Effect<CircuitState, never, Resilience> =>
-  Effect.map(Effect.service(Resilience), ({ engine }) => {
-    const circuit = engine.providerState(service, provider).circuit
-    if (circuit.forced === "open") return "open"
-    return stateName(circuit.state)
-  })
+  Effect.map(Effect.service(Resilience), ({ engine }) => view(engine.providerState(service, provider).circuit))
 
 /**
  * Every breaker transition this instance makes or learns of, as it happens.
@@ -216,17 +209,6 @@ export const circuitState = (
  */
 export const transitions: Stream.Stream<Transition, never, Resilience> = Stream.unwrap(
   Effect.map(Effect.service(Resilience), ({ engine }) =>
-    Stream.callback<Transition>((queue) =>
-      Effect.acquireRelease(
-        Effect.sync(() => {
-          const listener = (transition: Transition) => {
-            Queue.offerUnsafe(queue, transition)
-          }
-          engine.transitionListeners.add(listener)
-          return listener
-        }),
-        (listener) => Effect.sync(() => engine.transitionListeners.delete(listener))
-      )
-    )
+    listen<Transition>((emit) => addListener(engine.transitionListeners, emit))
   )
 )

@@ -121,3 +121,11 @@ export class Circuit {
     this.failures = 0
   }
 }
+
+/** A circuit state's public name. @internal */
+export const stateName = (state: CircuitState): "closed" | "open" | "half_open" =>
+  state === CLOSED ? "closed" : state === OPEN ? "open" : "half_open"
+
+/** What a circuit admits now, as callers see it: an operator's forced opening counts as open. @internal */
+export const view = (circuit: Circuit): "closed" | "open" | "half_open" =>
+  circuit.forced === "open" ? "open" : stateName(circuit.state)
