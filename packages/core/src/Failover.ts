@@ -206,8 +206,9 @@ const exhausted = (
 
 /**
  * Hedged mode for idempotent reads: the next step starts after `delay` (or at
- * once when the current one fails); the first success wins and the others are
- * interrupted, which aborts their requests.
+ * once when the current one fails for a reason a backup can fix); the first
+ * success wins and the others are interrupted, which aborts their requests. A
+ * `Rejected` or `InvalidRequest` answer ends the hedge at once, as in `run`.
  *
  * @example
  * ```ts
@@ -227,19 +228,21 @@ export const hedge = <S extends Port, A, R>(
     const attempts: Array<Attempt> = []
     const errors: Array<IntegrationError.IntegrationError> = []
     const delay = Duration.fromInputUnsafe(options.delay)
-    const from = (index: number): Effect.Effect<Served<A>, void, R | Resilience> => {
+    // A reason no backup can fix wins the race as a value, so the other steps are interrupted at once.
+    type Outcome = Served<A> | { readonly stop: IntegrationError.IntegrationError }
+    const from = (index: number): Effect.Effect<Outcome, void, R | Resilience> => {
       const service = plan.steps[index]!
       const attempt = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
         return yield* protect(use(service), { service: plan.service, provider: service.provider, operation }).pipe(
           Effect.matchEffect({
             onSuccess: (value) =>
-              Effect.map(Clock.currentTimeMillis, (now) => {
+              Effect.map(Clock.currentTimeMillis, (now): Outcome => {
                 attempts.push({ provider: service.provider, outcome: "success", durationMillis: now - startedAt })
-                return { value, provider: service.provider, attempts } satisfies Served<A>
+                return { value, provider: service.provider, attempts }
               }),
             onFailure: (error) =>
-              Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, void> => {
                 errors.push(error)
                 attempts.push({
                   provider: service.provider,
@@ -247,7 +250,7 @@ export const hedge = <S extends Port, A, R>(
                   reason: error.reason._tag,
                   durationMillis: now - startedAt
                 })
-                return Effect.fail(undefined)
+                return error.canFailover ? Effect.fail(undefined) : Effect.succeed({ stop: error })
               })
           })
         )
@@ -260,5 +263,9 @@ export const hedge = <S extends Port, A, R>(
         return yield* Effect.race(current, next)
       })
     }
-    return Effect.mapError(from(0), () => exhausted(plan, operation, attempts, errors[errors.length - 1]!))
+    return Effect.matchEffect(from(0), {
+      onSuccess: (outcome) =>
+        "stop" in outcome ? Effect.fail(exhausted(plan, operation, attempts, outcome.stop)) : Effect.succeed(outcome),
+      onFailure: () => Effect.fail(exhausted(plan, operation, attempts, errors[errors.length - 1]!))
+    })
   })

@@ -47,6 +47,12 @@ const fails = (reason: () => IntegrationError.Reason) => (provider: string) =>
   Effect.fail(IntegrationError.make(provider, "send", reason(), { status: 503 }))
 const unavailable = fails(() => new IntegrationError.Unavailable({}))
 const serves = (provider: string, n: number) => Effect.succeed(`${provider}-${n}`)
+/** Serves like `serves`, noting the (test) clock time of each call in `starts`. */
+const servesNoting = (starts: Array<number>) => (provider: string, n: number) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    starts.push(now)
+    return serves(provider, n)
+  })
 
 const send = (plan: Failover.Plan<Sender>) => Failover.run(plan, "send", (service) => service.send)
 
@@ -212,12 +218,7 @@ describe("Failover.hedge", () => {
         })
       )
       const backupStarts: Array<number> = []
-      const backup = yield* sender("backup", (provider, n) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          backupStarts.push(now)
-          return serves(provider, n)
-        })
-      )
+      const backup = yield* sender("backup", servesNoting(backupStarts))
       const plan = Failover.fromServices("email", [primary.service, backup.service])
       const fiber = yield* Failover.hedge(plan, "send", (service) => service.send, { delay: "300 millis" }).pipe(
         Effect.forkChild
@@ -239,12 +240,7 @@ describe("Failover.hedge", () => {
     Effect.gen(function* () {
       const primary = yield* sender("primary", unavailable)
       const backupStarts: Array<number> = []
-      const backup = yield* sender("backup", (provider, n) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          backupStarts.push(now)
-          return serves(provider, n)
-        })
-      )
+      const backup = yield* sender("backup", servesNoting(backupStarts))
       const plan = Failover.fromServices("email", [primary.service, backup.service])
       const fiber = yield* Failover.hedge(plan, "send", (service) => service.send, { delay: "300 millis" }).pipe(
         Effect.forkChild
@@ -280,6 +276,29 @@ describe("Failover.hedge", () => {
       assert.instanceOf(error, Failover.FailoverError)
       assert.strictEqual(error.reason._tag, "RateLimited")
       assert.strictEqual(error.attempts.length, 2)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("stops at a reason no backup can fix, and never starts the backup", () =>
+    Effect.gen(function* () {
+      const primary = yield* sender(
+        "primary",
+        fails(() => new IntegrationError.Rejected({ description: "unsubscribed" }))
+      )
+      const backup = yield* sender("backup", serves)
+      const plan = Failover.fromServices("email", [primary.service, backup.service])
+      const fiber = yield* Failover.hedge(plan, "send", (service) => service.send, { delay: "300 millis" }).pipe(
+        Effect.flip,
+        Effect.forkChild
+      )
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.reason._tag, "Rejected")
+      assert.deepStrictEqual(
+        error.attempts.map((attempt) => [attempt.provider, attempt.outcome]),
+        [["primary", "failed"]]
+      )
+      assert.strictEqual(yield* Ref.get(backup.calls), 0)
     }).pipe(Effect.provide(layer))
   )
 })
