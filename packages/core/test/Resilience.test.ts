@@ -117,6 +117,20 @@ describe("Resilience.protect", () => {
     }).pipe(Effect.provide(layer))
   )
 
+  it.effect("does not retry when the wait would pass the caller's deadline", () =>
+    Effect.gen(function* () {
+      const calls = yield* Ref.make(0)
+      // A 3 s Retry-After cannot fit in a 2 s deadline: fail now, so the caller can fail over.
+      const error = yield* failingTimes(calls, 1, unavailable("retrying", Duration.seconds(3))).pipe(
+        Resilience.protect({ service: "email", provider: "retrying", operation: "send", deadlineMillis: 2_000 }),
+        Effect.flip
+      )
+      assert.strictEqual(error.reason._tag, "Unavailable")
+      assert.strictEqual(yield* Ref.get(calls), 1)
+      assert.strictEqual(yield* Clock.currentTimeMillis, 0)
+    }).pipe(Effect.provide(layer))
+  )
+
   it.effect("does not retry wedding_day_critical work", () =>
     Effect.gen(function* () {
       const critical = yield* Ref.make(0)
