@@ -40,6 +40,7 @@ import {
   type Transition as EngineTransition
 } from "./internal/engine.ts"
 import { run } from "./internal/call.ts"
+import * as RedisWhenAvailable from "./internal/redisWhenAvailable.ts"
 import { syncFromStore } from "./internal/sharedState.ts"
 
 /** A circuit's state as callers see it. @since 0.1.0 */
@@ -152,14 +153,16 @@ export const layerMemory = (options?: Options): Layer.Layer<Resilience> =>
  * protecting itself on its local state and logs a warning (at most every 10 s
  * per circuit): calls are neither all let through unrecorded nor all refused.
  * Every store call is bounded to 1 s, so a reconnecting client never holds a
- * call. At start-up, `NodeRedis.layer` fails to build when Redis does not
- * answer; to start on local state instead, fall back explicitly:
- * `Layer.catchCause(live, () => Resilience.layerMemory())`.
+ * call. Provide the connection through `redisWhenAvailable` so that a Redis
+ * outage at start does not stop the service either: `NodeRedis.layer` alone
+ * fails to build when Redis does not answer.
  *
  * @example
  * ```ts
  * import { NodeRedis } from "@effect/platform-node"
- * const live = Resilience.layerRedis().pipe(Layer.provide(NodeRedis.layer({ url: "redis://127.0.0.1:6379" })))
+ * const live = Resilience.layerRedis().pipe(
+ *   Layer.provide(Resilience.redisWhenAvailable(NodeRedis.layer({ url: "redis://127.0.0.1:6379" })))
+ * )
  * ```
  * @since 0.1.0
  */
@@ -190,6 +193,30 @@ export const layerRedis = (
       return service
     })
   ).pipe(Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: options?.prefix ?? "wedsync:circuit:" })))
+
+/**
+ * The Redis connection for `layerRedis`, available even while Redis is not.
+ *
+ * Tries to build `redis` at start (each try bounded by `connectTimeout`,
+ * default 2 s) and, when that fails, again every `retryEvery` (default 1 s)
+ * in the background. Until then every command fails at once, so circuits
+ * decide on local state; once connected they are shared again.
+ *
+ * @example
+ * ```ts
+ * import { NodeRedis } from "@effect/platform-node"
+ * const redis = Resilience.redisWhenAvailable(NodeRedis.layer({ url: process.env.REDIS_URL }))
+ * const live = Resilience.layerRedis().pipe(Layer.provide(redis))
+ * ```
+ * @since 0.1.0
+ */
+export const redisWhenAvailable: <E, R>(
+  redis: Layer.Layer<Redis.Redis, E, R>,
+  options?: {
+    readonly retryEvery?: Duration.Input | undefined
+    readonly connectTimeout?: Duration.Input | undefined
+  }
+) => Layer.Layer<Redis.Redis, never, R> = RedisWhenAvailable.make
 
 /**
  * The local view of a provider's circuit (what this instance admits now).

@@ -63,10 +63,23 @@ afterEach(() => {
   running.clear()
 })
 
-const start = (options: { prefix: string; openMillis: number; mode: string; url?: string }): Worker => {
+const start = (options: {
+  prefix: string
+  openMillis: number
+  mode: string
+  url?: string
+  connection?: "eager" | "late"
+}): Worker => {
   const child = spawn(
     process.execPath,
-    [worker, options.url ?? redisUrl, options.prefix, String(options.openMillis), options.mode],
+    [
+      worker,
+      options.url ?? redisUrl,
+      options.prefix,
+      String(options.openMillis),
+      options.mode,
+      options.connection ?? "eager"
+    ],
     { stdio: ["pipe", "pipe", "pipe"] }
   )
   running.add(child)
@@ -271,7 +284,7 @@ describe.skipIf(!reachable)("Resilience.layerRedis across OS processes", () => {
  * is noticed.
  */
 describe.skipIf(!reachable)("Resilience.layerRedis with Redis unreachable at start", () => {
-  it("fails the layer build fast with a RedisError", async () => {
+  it("without redisWhenAvailable, NodeRedis fails the layer build fast with a RedisError", async () => {
     const port = await closedPort()
     const w = start({ prefix: newPrefix(), openMillis: 30_000, mode: "call", url: `redis://127.0.0.1:${port}` })
     const failed = await w.next(event("layerError"), 3_000)
@@ -282,8 +295,44 @@ describe.skipIf(!reachable)("Resilience.layerRedis with Redis unreachable at sta
   })
 })
 
+describe.skipIf(!reachable)("Resilience.redisWhenAvailable: Redis arriving after start", () => {
+  it("starts without Redis, calls run, and once Redis answers the circuit is shared", async () => {
+    const prefix = newPrefix()
+    const port = await closedPort()
+    const b = start({
+      prefix,
+      openMillis: 30_000,
+      mode: "serve",
+      url: `redis://127.0.0.1:${port}`,
+      connection: "late"
+    })
+    await b.next(event("ready"), 5_000)
+    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({ ok: true, invoked: 1 })
+    expect(b.logs()).toContain("Redis unreachable at start")
+
+    // Redis appears on B's port; A (connected directly) opens the circuit.
+    const proxy = await tcpProxy(redisUrl, port)
+    try {
+      const a = start({ prefix, openMillis: 30_000, mode: "trip" })
+      expect(await a.next(event("OPEN"))).toMatchObject({ calls: 4, state: "open" })
+      const seen = await ask(b, { op: "waitState", state: "open", timeoutMillis: 3_000 }, "state", 5_000)
+      expect(seen.state).toBe("open")
+      expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({
+        ok: false,
+        reason: "CircuitOpen",
+        invoked: 0
+      })
+      b.send({ op: "exit" })
+      expect(await b.exited).toBe(0)
+    } finally {
+      proxy.stop()
+      await proxy.close()
+    }
+  })
+})
+
 /** A TCP proxy to Redis that can be cut, as if Redis went away. */
-const tcpProxy = async (target: string) => {
+const tcpProxy = async (target: string, listenPort = 0) => {
   const { hostname, port } = new URL(target)
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
@@ -300,7 +349,7 @@ const tcpProxy = async (target: string) => {
     client.on("close", close)
     upstream.on("close", close)
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve))
   const { port: local } = server.address() as net.AddressInfo
   return {
     url: `redis://127.0.0.1:${local}`,
