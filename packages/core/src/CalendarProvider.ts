@@ -27,8 +27,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-
-const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
+import { NonEmptyString } from "./internal/schemas.ts"
 
 const isTimeZone = (zone: string): boolean => {
   try {

@@ -27,10 +27,9 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { IntegrationError } from "./IntegrationError.ts"
+import { Metadata, NonEmptyString } from "./internal/schemas.ts"
 
 const EpochMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
-const Metadata = Schema.Record(Schema.String, Schema.String)
 
 /**
  * An email address, bare (`ana@example.com`) or with a display name

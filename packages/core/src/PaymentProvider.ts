@@ -33,10 +33,9 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
+import { Metadata, NonEmptyString } from "./internal/schemas.ts"
 
 const EpochMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
-const Metadata = Schema.Record(Schema.String, Schema.String)
 
 /**
  * A positive amount in the currency's minor unit: 2000 is £20.00 in `gbp`.

@@ -25,8 +25,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-
-const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
+import { NonEmptyString } from "./internal/schemas.ts"
 
 /**
  * A phone number in E.164: `+`, a country code, at most 15 digits in all, no

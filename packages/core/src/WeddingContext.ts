@@ -22,6 +22,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Schema } from "effect"
+import { NonEmptyString } from "./internal/schemas.ts"
 
 /** How much a call matters right now, lowest first. @since 0.1.0 */
 export const Criticality = Schema.Literals(["low", "medium", "high", "wedding_day_critical"])
@@ -50,7 +51,7 @@ export const WeddingDate = Schema.String.check(
  * @since 0.1.0
  */
 export class Wedding extends Schema.Class<Wedding>("@wedsync/core/WeddingContext/Wedding")({
-  weddingId: Schema.String.check(Schema.isMinLength(1)),
+  weddingId: NonEmptyString,
   weddingDate: WeddingDate,
   vendorType: Schema.String,
   criticality: Schema.optional(Criticality)

@@ -1,0 +1,12 @@
+/**
+ * Small schemas the port models share.
+ *
+ * @internal
+ */
+import { Schema } from "effect"
+
+/** A string with at least one character. @internal */
+export const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
+
+/** Free-form string metadata, as Stripe and the email and SMS providers take it. @internal */
+export const Metadata = Schema.Record(Schema.String, Schema.String)
