@@ -146,7 +146,7 @@ export interface EngineOptions {
 /** @internal */
 export class Engine {
   private readonly providers = new Map<string, ProviderState>()
-  private readonly guards = new Map<string, Map<string, Guard>>()
+  private readonly guards = new Map<string, Map<string, Map<string, Guard>>>()
   readonly transitionListeners = new Set<(transition: Transition) => void>()
   readonly healthListeners = new Set<(change: HealthChange) => void>()
   readonly random: () => number
@@ -169,10 +169,16 @@ export class Engine {
   }
 
   guard(service: string, provider: string, operation: string): Guard {
-    let byOperation = this.guards.get(`${service}\u0000${provider}`)
+    // Nested maps: a lookup on the hot path builds no key string.
+    let byProvider = this.guards.get(service)
+    if (byProvider === undefined) {
+      byProvider = new Map()
+      this.guards.set(service, byProvider)
+    }
+    let byOperation = byProvider.get(provider)
     if (byOperation === undefined) {
       byOperation = new Map()
-      this.guards.set(`${service}\u0000${provider}`, byOperation)
+      byProvider.set(provider, byOperation)
     }
     let guard = byOperation.get(operation)
     if (guard === undefined) {
