@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Metric, Tracer } from "effect"
-import { IntegrationError, Policy, Resilience } from "../src/index.ts"
+import { Failover, IntegrationError, Policy, Resilience, WeddingContext } from "../src/index.ts"
 
 const noWait = { inCall: { maxAttempts: 2, baseDelayMillis: 0, maxDelayMillis: 0 } }
-const overrides = Policy.PolicyOverrides.make({ providers: { traced: noWait, metered: noWait } })
+const tripsFast = { breaker: { windowSize: 2, minimumCalls: 2 }, inCall: { maxAttempts: 1 } }
+const overrides = Policy.PolicyOverrides.make({
+  providers: { traced: noWait, metered: noWait, tripping: tripsFast, standby: tripsFast }
+})
 const engine = Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))
 
 describe("telemetry", () => {
@@ -23,7 +26,10 @@ describe("telemetry", () => {
         : Effect.succeed("ok")
     )
     return Effect.gen(function* () {
-      const result = yield* Resilience.protect(flaky, { service: "email", provider: "traced", operation: "send" })
+      const result = yield* Resilience.protect(flaky, { service: "email", provider: "traced", operation: "send" }).pipe(
+        // TestClock starts on 1970-01-01: a wedding a week later is "high", which still retries.
+        WeddingContext.provide({ weddingId: "w_ava", weddingDate: "1970-01-08", vendorType: "florist" })
+      )
       assert.strictEqual(result, "ok")
       const ours = spans.filter((span) => span.name === "email.traced.send")
       assert.strictEqual(ours.length, 2)
@@ -32,6 +38,14 @@ describe("telemetry", () => {
       assert.strictEqual(ours[0]?.attributes.get("wedsync.outcome"), "Unavailable")
       assert.strictEqual(ours[1]?.attributes.get("wedsync.outcome"), "success")
       assert.strictEqual(ours[1]?.status._tag, "Ended")
+      assert.deepStrictEqual(
+        ours.map((span) => span.attributes.get("wedsync.attempt")),
+        [1, 2]
+      )
+      assert.strictEqual(ours[0]?.attributes.get("wedsync.service"), "email")
+      assert.strictEqual(ours[0]?.attributes.get("wedsync.operation"), "send")
+      assert.strictEqual(ours[0]?.attributes.get("wedsync.wedding_id"), "w_ava")
+      assert.strictEqual(ours[0]?.attributes.get("wedsync.criticality"), "high")
     }).pipe(Effect.withTracer(tracer), Effect.provide(engine))
   })
 
@@ -64,6 +78,33 @@ describe("telemetry", () => {
         1
       )
       assert.strictEqual(value("wedsync_integration_retries_total", { provider: "metered" })?.count, 1)
+    }).pipe(Effect.provide(engine))
+  )
+
+  it.effect("failovers and breaker transitions reach Effect's metrics", () =>
+    Effect.gen(function* () {
+      interface Sender extends Failover.Port {
+        readonly send: Effect.Effect<string, IntegrationError.IntegrationError>
+      }
+      const down: Sender = {
+        provider: "tripping",
+        send: Effect.fail(IntegrationError.make("tripping", "send", new IntegrationError.Unavailable({})))
+      }
+      const standby: Sender = { provider: "standby", send: Effect.succeed("sent") }
+      const plan = Failover.fromServices("email", [down, standby])
+      for (let i = 0; i < 3; i++) yield* Failover.run(plan, "send", (service) => service.send)
+      const snapshot = yield* Metric.snapshot
+      const count = (name: string, attributes: Record<string, string>) =>
+        (
+          snapshot.find(
+            (entry) =>
+              entry.id === name &&
+              Object.entries(attributes).every(([key, expected]) => entry.attributes?.[key] === expected)
+          )?.state as { readonly count?: number } | undefined
+        )?.count
+      // two failed calls, then a skip of the open circuit: three failovers
+      assert.strictEqual(count("wedsync_failovers_total", {}), 3)
+      assert.strictEqual(count("wedsync_breaker_transitions_total", { provider: "tripping", to: "open" }), 1)
     }).pipe(Effect.provide(engine))
   )
 })

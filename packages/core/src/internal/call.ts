@@ -62,8 +62,8 @@ const attempt = <A, R>(
     if (admission === REJECT) return Effect.fail(rejection(fiber, guard, circuit.retryAfter(now)))
     const retry = (error: IntegrationError.IntegrationError) =>
       retryOrFail(engine, guard, effect, n, deadlineAt, previousDelay, error)
-    if (admission === PROBE) return probe(engine, guard, effect, deadlineAt, retry)
-    return call(engine, guard, effect, deadlineAt, false, retry)
+    if (admission === PROBE) return probe(engine, guard, effect, deadlineAt, n + 1, retry)
+    return call(engine, guard, effect, deadlineAt, n + 1, false, retry)
   })
 
 const retryOrFail = <A, R>(
@@ -111,6 +111,7 @@ const call = <A, R>(
   guard: Guard,
   effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
   deadlineAt: number,
+  attemptNumber: number,
   isProbe: boolean,
   retry: (error: IntegrationError.IntegrationError) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
   onProbeDone?: (failed: boolean, error: IntegrationError.IntegrationError | undefined) => Effect.Effect<void>
@@ -146,6 +147,17 @@ const call = <A, R>(
           span.attribute("wedsync.service", state.service)
           span.attribute("wedsync.provider", state.provider)
           span.attribute("wedsync.operation", guard.operation)
+          span.attribute("wedsync.attempt", attemptNumber)
+          const wedding = fiber.getRef(WeddingContext.CurrentWedding)
+          if (wedding !== undefined) {
+            const resolved = WeddingContext.resolve(
+              wedding,
+              startedAt,
+              fiber.getRef(WeddingContext.CriticalityThresholds)
+            )
+            span.attribute("wedsync.wedding_id", resolved.weddingId)
+            span.attribute("wedsync.criticality", resolved.criticality)
+          }
           context = Context.add(context, Tracer.ParentSpan, span)
         }
         const current = Effect.runForkWith(context as Context.Context<R>)(effect)
@@ -257,6 +269,7 @@ const probe = <A, R>(
   guard: Guard,
   effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
   deadlineAt: number,
+  attemptNumber: number,
   retry: (error: IntegrationError.IntegrationError) => Effect.Effect<A, IntegrationError.IntegrationError, R>
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
   Effect.withFiber((fiber) => {
@@ -296,11 +309,13 @@ const probe = <A, R>(
             // Another instance's probe already closed it.
             circuit.close()
             engine.emitTransition(state, HALF_OPEN, CLOSED, now, "store", fiber.context)
-            return call(engine, guard, effect, deadlineAt, false, retry)
+            return call(engine, guard, effect, deadlineAt, attemptNumber, false, retry)
           }
           const generation = admitted.value.generation
           return Effect.onInterrupt(
-            call(engine, guard, effect, deadlineAt, true, retry, (failed, error) => finish(failed, error, generation)),
+            call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
+              finish(failed, error, generation)
+            ),
             () => recordShared(engine, state, generation, "Ignored", state.policy.breaker.openMillis, now)
           )
         }
@@ -318,7 +333,9 @@ const probe = <A, R>(
         // The store cannot answer: probe on local state alone.
         return Effect.andThen(
           warnStore(state, now, admitted.cause),
-          call(engine, guard, effect, deadlineAt, true, retry, (failed, error) => finish(failed, error, undefined))
+          call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
+            finish(failed, error, undefined)
+          )
         )
       })
     )
