@@ -156,30 +156,46 @@ for (const trial of results.benchmarks) {
   for (const r of trial.runs) if (r.stats) avg.set(r.name, r.stats.avg)
 }
 const ns = (name: string) => avg.get(name) ?? Number.NaN
-const rows: Array<[string, string, Array<string>]> = [
+// [label, ours, peers, the peers the target says to meet (none: printed only)]
+const rows: Array<[string, string, Array<string>, Array<string>]> = [
   [
     "happy path",
     "happy: wedsync protect + Failover (1 provider)",
-    ["happy: cockatiel wrap(breaker, timeout, retry)", "happy: opossum fire()"]
+    ["happy: cockatiel wrap(breaker, timeout, retry)", "happy: opossum fire()"],
+    ["happy: cockatiel wrap(breaker, timeout, retry)"]
   ],
-  ["open-circuit rejection", "open: wedsync protect rejects", ["open: cockatiel rejects", "open: opossum rejects"]],
+  [
+    "open-circuit rejection",
+    "open: wedsync protect rejects",
+    ["open: cockatiel rejects", "open: opossum rejects"],
+    ["open: cockatiel rejects", "open: opossum rejects"]
+  ],
   [
     "failover past an open primary",
     "failover past open: wedsync Failover",
-    ["failover past open: cockatiel fallback+breaker", "failover past open: opossum fallback"]
+    ["failover past open: cockatiel fallback+breaker", "failover past open: opossum fallback"],
+    ["failover past open: cockatiel fallback+breaker"]
   ],
   [
     "failover when the primary fails at once",
     "fail-fast primary: wedsync Failover",
-    ["fail-fast primary: cockatiel fallback", "fail-fast primary: opossum fallback"]
+    ["fail-fast primary: cockatiel fallback", "fail-fast primary: opossum fallback"],
+    []
   ]
 ]
+const peerName = (peer: string) => peer.split(":")[1]!.trim().split(" ")[0]!
 console.log("\ncase                                   ns/op")
 for (const [name] of avg) console.log(`${name.padEnd(52)} ${ns(name).toFixed(0).padStart(8)}`)
 console.log("\nratios (wedsync / peer; <= 1.00 means at least as fast)")
-for (const [label, ours, peers] of rows) {
-  const parts = peers.map((peer) => `${peer.split(":")[1]!.trim().split(" ")[0]} ${(ns(ours) / ns(peer)).toFixed(2)}x`)
-  console.log(`${label.padEnd(42)} ${ns(ours).toFixed(0).padStart(7)} ns  ${parts.join("  ")}`)
+for (const [label, ours, peers, targets] of rows) {
+  const parts = peers.map((peer) => `${peerName(peer)} ${(ns(ours) / ns(peer)).toFixed(2)}x`)
+  const verdict =
+    targets.length === 0
+      ? "no target"
+      : targets.every((peer) => ns(ours) <= ns(peer))
+        ? `meets target (<= ${targets.map(peerName).join(" and ")})`
+        : `MISSES target (<= ${targets.map(peerName).join(" and ")})`
+  console.log(`${label.padEnd(42)} ${ns(ours).toFixed(0).padStart(7)} ns  ${parts.join("  ")}  ${verdict}`)
 }
 await runtime.dispose()
 opossum.shutdown()
