@@ -46,6 +46,7 @@ const sender = (
 const fails = (reason: () => IntegrationError.Reason) => (provider: string) =>
   Effect.fail(IntegrationError.make(provider, "send", reason(), { status: 503 }))
 const unavailable = fails(() => new IntegrationError.Unavailable({}))
+const rejects = fails(() => new IntegrationError.Rejected({ description: "unsubscribed" }))
 const serves = (provider: string, n: number) => Effect.succeed(`${provider}-${n}`)
 /** Serves like `serves`, noting the (test) clock time of each call in `starts`. */
 const servesNoting = (starts: Array<number>) => (provider: string, n: number) =>
@@ -89,10 +90,7 @@ describe("Failover.run", () => {
 
   it.effect("does not send a Rejected request to the backup", () =>
     Effect.gen(function* () {
-      const primary = yield* sender(
-        "primary",
-        fails(() => new IntegrationError.Rejected({ description: "unsubscribed" }))
-      )
+      const primary = yield* sender("primary", rejects)
       const backup = yield* sender("backup", serves)
       const error = yield* send(Failover.fromServices("email", [primary.service, backup.service])).pipe(Effect.flip)
       assert.instanceOf(error, Failover.FailoverError)
@@ -281,10 +279,7 @@ describe("Failover.hedge", () => {
 
   it.effect("stops at a reason no backup can fix, and never starts the backup", () =>
     Effect.gen(function* () {
-      const primary = yield* sender(
-        "primary",
-        fails(() => new IntegrationError.Rejected({ description: "unsubscribed" }))
-      )
+      const primary = yield* sender("primary", rejects)
       const backup = yield* sender("backup", serves)
       const plan = Failover.fromServices("email", [primary.service, backup.service])
       const fiber = yield* Failover.hedge(plan, "send", (service) => service.send, { delay: "300 millis" }).pipe(

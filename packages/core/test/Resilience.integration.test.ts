@@ -186,6 +186,17 @@ afterAll(async () => {
   await client.close()
 })
 
+/** B's next call to a provider that would succeed is refused by the shared circuit, unmade; then B exits. */
+const expectRejectedWithoutCall = async (b: Worker) => {
+  expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({
+    ok: false,
+    reason: "CircuitOpen",
+    invoked: 0
+  })
+  b.send({ op: "exit" })
+  expect(await b.exited).toBe(0)
+}
+
 describe.skipIf(!reachable)("Resilience.layerRedis across OS processes", () => {
   it("a circuit opened by one process rejects a fresh process without calling its provider", async () => {
     const prefix = newPrefix()
@@ -214,13 +225,7 @@ describe.skipIf(!reachable)("Resilience.layerRedis across OS processes", () => {
     expect(seen.state).toBe("open")
     expect(seen.waitedMillis).toBeLessThan(1_000)
     expect(await b.next(transition("open", "store"))).toMatchObject({ from: "closed" })
-    expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({
-      ok: false,
-      reason: "CircuitOpen",
-      invoked: 0
-    })
-    b.send({ op: "exit" })
-    expect(await b.exited).toBe(0)
+    await expectRejectedWithoutCall(b)
   })
 
   it("one process's successful probe closes the circuit for the other", async () => {
@@ -317,13 +322,7 @@ describe.skipIf(!reachable)("Resilience.redisWhenAvailable: Redis arriving after
       expect(await a.next(event("OPEN"))).toMatchObject({ calls: 4, state: "open" })
       const seen = await ask(b, { op: "waitState", state: "open", timeoutMillis: 3_000 }, "state", 5_000)
       expect(seen.state).toBe("open")
-      expect(await ask(b, { op: "call", ok: true }, "call")).toMatchObject({
-        ok: false,
-        reason: "CircuitOpen",
-        invoked: 0
-      })
-      b.send({ op: "exit" })
-      expect(await b.exited).toBe(0)
+      await expectRejectedWithoutCall(b)
     } finally {
       proxy.stop()
       await proxy.close()
