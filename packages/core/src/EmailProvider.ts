@@ -27,9 +27,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { IntegrationError } from "./IntegrationError.ts"
-import { Metadata, NonEmptyString } from "./internal/schemas.ts"
-
-const EpochMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+import { EpochMillis, Metadata, NonEmptyString } from "./internal/schemas.ts"
 
 /**
  * An email address, bare (`ana@example.com`) or with a display name

@@ -33,9 +33,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { Metadata, NonEmptyString } from "./internal/schemas.ts"
-
-const EpochMillis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+import { EpochMillis, Metadata, NonEmptyString } from "./internal/schemas.ts"
 
 /**
  * A positive amount in the currency's minor unit: 2000 is £20.00 in `gbp`.

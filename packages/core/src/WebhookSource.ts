@@ -1,0 +1,115 @@
+/**
+ * The inbound webhook port: what core asks of any provider whose webhooks we
+ * receive. A source checks that a delivery really comes from its provider
+ * (signature, timestamp, credentials) and decodes it into an event with the
+ * provider's own id, the key deliveries are deduplicated on.
+ *
+ * A source never throws: a forged, stale or unsigned delivery fails with the
+ * reason `SignatureInvalid`, an authentic but unreadable one with
+ * `PayloadInvalid`. The webhook pipeline keeps both for review instead of
+ * dropping them.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WebhookSource } from "@wedsync/core"
+ *
+ * const receive = (request: WebhookSource.WebhookRequest) =>
+ *   Effect.gen(function*() {
+ *     const source = yield* WebhookSource.WebhookSource
+ *     const event = yield* source.verify(request)
+ *     return event.id // dedupe on this
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, Schema } from "effect"
+import type { IntegrationError } from "./IntegrationError.ts"
+import { EpochMillis, NonEmptyString } from "./internal/schemas.ts"
+
+/**
+ * A delivery exactly as it arrived: the raw body (signatures cover bytes, not
+ * parsed JSON), header names in lower case, and the public URL the provider
+ * posted to (Twilio signs the URL).
+ *
+ * @example
+ * ```ts
+ * const request = new WebhookSource.WebhookRequest({
+ *   method: "POST",
+ *   url: "https://hooks.wedsync.example/stripe",
+ *   headers: { "stripe-signature": "t=1767225600,v1=5257a869…" },
+ *   body: rawBody,
+ *   receivedAt: Date.now()
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export class WebhookRequest extends Schema.Class<WebhookRequest>("@wedsync/core/WebhookSource/WebhookRequest")({
+  method: Schema.String,
+  url: Schema.String,
+  headers: Schema.Record(Schema.String, Schema.String),
+  body: Schema.String,
+  /** The sender's address, for IP allowlists (Postmark). */
+  remoteAddress: Schema.optional(Schema.String),
+  receivedAt: EpochMillis
+}) {}
+
+/**
+ * An authentic, decoded provider event.
+ *
+ * @example
+ * ```ts
+ * const event: WebhookSource.WebhookEvent = {
+ *   provider: "stripe",
+ *   id: "evt_1QxY2",
+ *   type: "payment_intent.succeeded",
+ *   occurredAt: 1767225600000,
+ *   payload: { id: "evt_1QxY2" }
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export const WebhookEvent = Schema.Struct({
+  provider: Schema.String,
+  /** The provider's id for this event: two deliveries with the same id are one event. */
+  id: NonEmptyString,
+  /** The provider's event type, e.g. `"payment_intent.succeeded"`, `"email.bounced"`. */
+  type: Schema.String,
+  /** When the provider says the event happened, epoch milliseconds (UTC). */
+  occurredAt: Schema.optional(EpochMillis),
+  /** The decoded body (or, for header-only deliveries such as Google's, the headers that carry the event). */
+  payload: Schema.Unknown
+})
+
+/** @since 0.1.0 */
+export type WebhookEvent = typeof WebhookEvent.Type
+
+/**
+ * The webhook port. One layer per provider; the webhook pipeline routes a
+ * delivery to its source by path.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { WebhookSource } from "@wedsync/core"
+ *
+ * const layer = Layer.succeed(
+ *   WebhookSource.WebhookSource,
+ *   WebhookSource.WebhookSource.of({
+ *     provider: "console",
+ *     verify: (request) => Effect.succeed({ provider: "console", id: request.body, type: "test", payload: null })
+ *   })
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export class WebhookSource extends Context.Service<
+  WebhookSource,
+  {
+    /** The provider's name, e.g. `"stripe"`. */
+    readonly provider: string
+    /** Authenticates and decodes one delivery; fails with `SignatureInvalid` or `PayloadInvalid`. */
+    readonly verify: (request: WebhookRequest) => Effect.Effect<WebhookEvent, IntegrationError>
+  }
+>()("@wedsync/core/WebhookSource") {}
