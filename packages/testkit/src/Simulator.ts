@@ -1,0 +1,508 @@
+/**
+ * The engine every provider simulator runs on: an HTTP server on 127.0.0.1,
+ * the provider's routes, credential checks, the fault plan, the ledger and the
+ * webhook emitter.
+ *
+ * A provider module (`simulators/stripe.ts`, …) is a {@link Definition}: its
+ * routes answer like the provider (bodies, headers, status codes), its error
+ * catalogue holds the provider's real error bodies, each labelled with the
+ * `IntegrationError` reason a correct adapter must produce. The server is plain
+ * `node:http` on purpose: resets, hangs and ambiguous commits act on the socket
+ * itself, below any framework.
+ *
+ * @example
+ * ```ts
+ * import { Faults, Simulator } from "@wedsync/testkit"
+ * import * as StripeSim from "@wedsync/testkit/simulators/stripe"
+ *
+ * const sim = await Simulator.start(StripeSim.definition, { seed: 42 })
+ * sim.faults.add(Faults.failTimes(2, Faults.error("unavailable")))
+ * // new Stripe(key, { host: "127.0.0.1", port: sim.port, protocol: "http", maxNetworkRetries: 0 })
+ * await sim.stop()
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import { Effect, type Scope } from "effect"
+import type { IntegrationError } from "@wedsync/core"
+import { type ErrorKind, FaultPlan, type Fault, random } from "./Faults.ts"
+import { parseForm, type FormValue } from "./internal/form.ts"
+import { Ledger, type RequestEntry } from "./Ledger.ts"
+import * as Webhooks from "./Webhooks.ts"
+
+/** A request as a route handler sees it. @since 0.1.0 */
+export interface SimRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: URLSearchParams
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly rawBody: string
+  readonly params: Readonly<Record<string, string>>
+  readonly operation: string
+  /** The body as JSON; throws {@link BadBody} when it is not. */
+  readonly json: () => unknown
+  /** The body as a form, with Stripe-style nesting (`metadata[order]=o1`, `items[0]=a`). */
+  readonly form: () => Readonly<Record<string, FormValue>>
+}
+
+/** An answer: status, headers and a body (objects are sent as JSON). @since 0.1.0 */
+export interface Reply {
+  readonly status: number
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: unknown
+}
+
+/** Thrown by `request.json()` for a body that is not JSON; answered with the provider's `invalidBody`. @since 0.1.0 */
+export class BadBody extends Error {}
+
+/**
+ * One entry of a provider's error catalogue.
+ *
+ * @since 0.1.0
+ */
+export interface ErrorEntry {
+  readonly kind: ErrorKind
+  /** The reason a correct adapter classifies this answer as. */
+  readonly reason: IntegrationError.ReasonTag
+  /** What it means, in the provider's terms. */
+  readonly description: string
+  readonly reply: (request: SimRequest, options: { readonly retryAfterSeconds: number }) => Reply
+}
+
+/** What a route handler can use. @since 0.1.0 */
+export interface HandlerContext<State, Credentials> {
+  readonly state: State
+  readonly ledger: Ledger
+  readonly credentials: Credentials
+  readonly baseUrl: string
+  /** The simulator's seeded random source. */
+  readonly random: () => number
+  /** A seeded id: `prefix` + `length` base-62 characters. */
+  readonly id: (prefix: string, length?: number) => string
+  /** Sends a webhook for this event in the background (to `event.url` or the configured webhook URL). */
+  readonly emit: (event: Webhooks.WebhookEvent) => void
+}
+
+/** One route of a provider. Paths use `:name` segments. @since 0.1.0 */
+export interface Route<State, Credentials> {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  readonly path: string
+  /** The operation name faults and the ledger use, e.g. `"payment_intents.create"`. */
+  readonly operation: string
+  readonly handle: (request: SimRequest, context: HandlerContext<State, Credentials>) => Reply | Promise<Reply>
+}
+
+/**
+ * A provider simulator's definition.
+ *
+ * @since 0.1.0
+ */
+export interface Definition<State, Credentials> {
+  readonly provider: string
+  readonly credentials: Credentials
+  readonly state: () => State
+  readonly routes: ReadonlyArray<Route<State, Credentials>>
+  /** The provider's 401 (or its equivalent) when the credentials are wrong; `undefined` when they are right. */
+  readonly authenticate: (request: SimRequest, credentials: Credentials) => Reply | undefined
+  readonly errors: Readonly<Record<string, ErrorEntry>>
+  /** The catalogue entry a fault names by kind. */
+  readonly defaultErrors: Readonly<Record<ErrorKind, string>>
+  readonly notFound: (request: SimRequest) => Reply
+  readonly invalidBody: (request: SimRequest) => Reply
+  /** Headers every answer carries, e.g. a request id. */
+  readonly responseHeaders?: (
+    request: SimRequest,
+    context: HandlerContext<State, Credentials>
+  ) => Record<string, string>
+  readonly signer?: Webhooks.Signer<Credentials>
+}
+
+/** Options for starting a simulator. @since 0.1.0 */
+export interface Options<Credentials> {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  readonly port?: number
+  /** Seed for fault draws, latencies and ids (default 1). */
+  readonly seed?: number
+  readonly credentials?: Partial<Credentials>
+  /** Where the simulator sends its provider's webhooks. */
+  readonly webhookUrl?: string
+}
+
+/**
+ * What every running simulator offers whatever its provider: the part the hub,
+ * the control endpoint and the contract suites use.
+ *
+ * @since 0.1.0
+ */
+export interface Handle {
+  readonly provider: string
+  readonly url: string
+  readonly port: number
+  readonly operations: ReadonlyArray<string>
+  readonly faults: FaultPlan
+  readonly ledger: Ledger
+  readonly deliveries: ReadonlyArray<Webhooks.DeliveryRecord>
+  readonly catalogue: Readonly<Record<string, ErrorEntry>>
+  webhookUrl: string | undefined
+  readonly errorEntry: (name: string) => ErrorEntry
+  readonly reset: () => void
+  readonly settle: () => Promise<void>
+  readonly stop: () => Promise<void>
+}
+
+const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+const compile = (path: string) => {
+  const names: Array<string> = []
+  const pattern = path.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
+    names.push(name)
+    return "([^/]+)"
+  })
+  const regex = new RegExp(`^${pattern}$`)
+  return (candidate: string): Record<string, string> | undefined => {
+    const match = regex.exec(candidate)
+    if (match === null) return undefined
+    const params: Record<string, string> = {}
+    names.forEach((name, index) => {
+      params[name] = decodeURIComponent(match[index + 1] ?? "")
+    })
+    return params
+  }
+}
+
+const readBody = (request: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    request.on("error", reject)
+  })
+
+const flatHeaders = (request: IncomingMessage): Record<string, string | undefined> => {
+  const headers: Record<string, string | undefined> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(", ") : value
+  }
+  return headers
+}
+
+/**
+ * A running simulator.
+ *
+ * @since 0.1.0
+ */
+export class Running<State, Credentials> implements Handle {
+  readonly definition: Definition<State, Credentials>
+  readonly credentials: Credentials
+  readonly ledger: Ledger
+  readonly faults: FaultPlan
+  readonly random: () => number
+  readonly deliveries: Array<Webhooks.DeliveryRecord> = []
+  state: State
+  webhookUrl: string | undefined
+  readonly #server: Server
+  readonly #sockets = new Set<Socket>()
+  readonly #routes: ReadonlyArray<{
+    readonly route: Route<State, Credentials>
+    readonly match: ReturnType<typeof compile>
+  }>
+  readonly #pending = new Set<Promise<unknown>>()
+
+  constructor(definition: Definition<State, Credentials>, options: Options<Credentials>, server: Server) {
+    this.definition = definition
+    this.credentials = { ...definition.credentials, ...options.credentials }
+    this.ledger = new Ledger(definition.provider)
+    this.random = random(options.seed ?? 1)
+    this.faults = new FaultPlan(this.random)
+    this.state = definition.state()
+    this.webhookUrl = options.webhookUrl
+    this.#server = server
+    this.#routes = definition.routes.map((route) => ({ route, match: compile(route.path) }))
+    server.on("connection", (socket) => {
+      this.#sockets.add(socket)
+      socket.on("close", () => this.#sockets.delete(socket))
+    })
+  }
+
+  /** The port the simulator listens on. */
+  get port(): number {
+    return (this.#server.address() as AddressInfo).port
+  }
+
+  /** `http://127.0.0.1:<port>`, the base URL to point an SDK at. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  /** The provider's name. */
+  get provider(): string {
+    return this.definition.provider
+  }
+
+  /** The provider's error catalogue. */
+  get catalogue(): Readonly<Record<string, ErrorEntry>> {
+    return this.definition.errors
+  }
+
+  /** The operation names this simulator's faults can target. */
+  get operations(): ReadonlyArray<string> {
+    return this.#routes.map(({ route }) => route.operation)
+  }
+
+  /** Forgets rules, requests, side effects, deliveries and provider state. */
+  reset(): void {
+    this.faults.clear()
+    this.ledger.clear()
+    this.deliveries.length = 0
+    this.state = this.definition.state()
+  }
+
+  /** Resolves a fault's error name (an entry or a kind) to a catalogue entry; throws on an unknown name. */
+  errorEntry(name: string): ErrorEntry {
+    const entry =
+      this.definition.errors[name] ?? this.definition.errors[this.definition.defaultErrors[name as ErrorKind] ?? ""]
+    if (entry === undefined) {
+      throw new Error(
+        `${this.provider} has no error "${name}"; known: ${Object.keys(this.definition.errors).join(", ")}`
+      )
+    }
+    return entry
+  }
+
+  /** Builds a signed (or deliberately wrong) delivery of a provider event. */
+  buildWebhook(event: Webhooks.WebhookEvent, options: Webhooks.BuildOptions = {}): Webhooks.WebhookDelivery {
+    const signer = this.definition.signer
+    if (signer === undefined) throw new Error(`${this.provider} sends no webhooks`)
+    const url = options.url ?? event.url ?? this.webhookUrl
+    if (url === undefined) throw new Error(`no webhook URL for ${this.provider}: pass one or start with webhookUrl`)
+    return Webhooks.build(signer, this.credentials, event, url, options)
+  }
+
+  /** POSTs deliveries in order (each `times` times, for duplicates) and records the answers. */
+  async deliver(
+    deliveries: Webhooks.WebhookDelivery | ReadonlyArray<Webhooks.WebhookDelivery>,
+    options: { readonly times?: number; readonly order?: "asIs" | "reversed" | "shuffled" } = {}
+  ): Promise<ReadonlyArray<Webhooks.DeliveryRecord>> {
+    const list = Webhooks.reorder("url" in deliveries ? [deliveries] : deliveries, options.order ?? "asIs", this.random)
+    const records: Array<Webhooks.DeliveryRecord> = []
+    for (const delivery of list) {
+      for (let i = 0; i < (options.times ?? 1); i++) {
+        const record = await Webhooks.post(delivery)
+        this.deliveries.push(record)
+        records.push(record)
+      }
+    }
+    return records
+  }
+
+  /** Waits for background webhook deliveries to finish. */
+  async settle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending])
+  }
+
+  /** Stops listening and drops every open connection (hung requests included). */
+  async stop(): Promise<void> {
+    await this.settle()
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve())
+      for (const socket of this.#sockets) socket.destroy()
+    })
+  }
+
+  #context(): HandlerContext<State, Credentials> {
+    return {
+      state: this.state,
+      ledger: this.ledger,
+      credentials: this.credentials,
+      baseUrl: this.url,
+      random: this.random,
+      id: (prefix, length = 24) => {
+        let id = prefix
+        for (let i = 0; i < length; i++) id += ID_ALPHABET[Math.floor(this.random() * ID_ALPHABET.length)]
+        return id
+      },
+      emit: (event) => {
+        if (event.url === undefined && this.webhookUrl === undefined) return
+        const pending = this.deliver(this.buildWebhook(event)).finally(() => this.#pending.delete(pending))
+        this.#pending.add(pending)
+      }
+    }
+  }
+
+  /** Handles one HTTP exchange. @internal */
+  async handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const rawBody = await readBody(incoming)
+    const url = new URL(incoming.url ?? "/", "http://127.0.0.1")
+    const found = this.#find(incoming.method ?? "GET", url.pathname)
+    const request: SimRequest = {
+      method: incoming.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      headers: flatHeaders(incoming),
+      rawBody,
+      params: found?.params ?? {},
+      operation: found?.route.operation ?? "unknown",
+      json: () => {
+        try {
+          return JSON.parse(rawBody) as unknown
+        } catch {
+          throw new BadBody("body is not JSON")
+        }
+      },
+      form: () => parseForm(rawBody)
+    }
+    const decision = this.faults.decide(request.operation, Date.now())
+    const entry = this.ledger.record({
+      at: Date.now(),
+      method: request.method,
+      path: request.path,
+      query: url.search,
+      operation: request.operation,
+      headers: incoming.headers,
+      body: rawBody,
+      fault: decision.fault,
+      delayMillis: decision.delayMillis
+    })
+    outgoing.on("close", () => {
+      if (!outgoing.writableFinished && (entry.outcome === "pending" || entry.outcome === "hung")) {
+        entry.outcome = "clientAborted"
+      }
+    })
+    if (decision.delayMillis > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMillis))
+    if (outgoing.destroyed) return
+    await this.#answer(request, decision.fault, found?.route, entry, incoming, outgoing)
+  }
+
+  #find(method: string, path: string) {
+    for (const candidate of this.#routes) {
+      if (candidate.route.method !== method) continue
+      const params = candidate.match(path)
+      if (params !== undefined) return { route: candidate.route, params }
+    }
+    return undefined
+  }
+
+  async #answer(
+    request: SimRequest,
+    fault: Fault,
+    route: Route<State, Credentials> | undefined,
+    entry: RequestEntry,
+    incoming: IncomingMessage,
+    outgoing: ServerResponse
+  ): Promise<void> {
+    const context = this.#context()
+    const send = (reply: Reply) => {
+      const headers = { ...this.definition.responseHeaders?.(request, context), ...reply.headers }
+      const isText = typeof reply.body === "string"
+      const body = reply.body === undefined ? "" : isText ? (reply.body as string) : JSON.stringify(reply.body)
+      if (reply.body !== undefined && !isText && headers["content-type"] === undefined) {
+        headers["content-type"] = "application/json; charset=utf-8"
+      }
+      entry.outcome = "answered"
+      entry.status = reply.status
+      outgoing.writeHead(reply.status, headers)
+      outgoing.end(body)
+    }
+    const drop = () => {
+      entry.outcome = "reset"
+      incoming.socket.destroy()
+    }
+    switch (fault._tag) {
+      case "Hang":
+        entry.outcome = "hung"
+        return
+      case "Reset":
+        return drop()
+      case "Malformed":
+        return send({ status: 200, headers: { "content-type": "application/json" }, body: '{"id": "trunc' })
+      case "Error":
+        return send(this.errorEntry(fault.error).reply(request, { retryAfterSeconds: fault.retryAfterSeconds ?? 1 }))
+      case "Pass":
+      case "AmbiguousCommit": {
+        const reply = await this.#route(request, route, context)
+        return fault._tag === "AmbiguousCommit" ? drop() : send(reply)
+      }
+    }
+  }
+
+  async #route(
+    request: SimRequest,
+    route: Route<State, Credentials> | undefined,
+    context: HandlerContext<State, Credentials>
+  ): Promise<Reply> {
+    const refused = this.definition.authenticate(request, this.credentials)
+    if (refused !== undefined) return refused
+    if (route === undefined) return this.definition.notFound(request)
+    try {
+      return await route.handle(request, context)
+    } catch (cause) {
+      if (cause instanceof BadBody) return this.definition.invalidBody(request)
+      throw cause
+    }
+  }
+}
+
+/**
+ * Starts a simulator; resolves once it listens.
+ *
+ * @since 0.1.0
+ */
+export const start = <State, Credentials>(
+  definition: Definition<State, Credentials>,
+  options: Options<Credentials> = {}
+): Promise<Running<State, Credentials>> => {
+  const server = createServer()
+  const running = new Running(definition, options, server)
+  server.on("request", (incoming, outgoing) => {
+    running.handle(incoming, outgoing).catch((cause: unknown) => {
+      if (!outgoing.headersSent) {
+        outgoing.writeHead(500, { "content-type": "text/plain" })
+        outgoing.end(`simulator error: ${String(cause)}`)
+      }
+    })
+  })
+  return new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve(running))
+  })
+}
+
+/**
+ * A simulator for the life of a scope, for Effect tests and layers.
+ *
+ * @example
+ * ```ts
+ * const program = Effect.gen(function* () {
+ *   const sim = yield* Simulator.scoped(Resend.definition)
+ *   // point the adapter at sim.url
+ * }).pipe(Effect.scoped)
+ * ```
+ * @since 0.1.0
+ */
+export const scoped = <State, Credentials>(
+  definition: Definition<State, Credentials>,
+  options: Options<Credentials> = {}
+): Effect.Effect<Running<State, Credentials>, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => start(definition, options)),
+    (running) => Effect.promise(() => running.stop())
+  )
+
+/**
+ * A free TCP port with nothing listening on it, for "connection refused" tests
+ * (fetch refuses port 1, so a real closed port is needed).
+ *
+ * @since 0.1.0
+ */
+export const closedPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
