@@ -1,0 +1,107 @@
+import { Effect, Fiber, Layer } from "effect"
+import { EmailProvider, IntegrationError } from "@wedsync/core"
+import { describe, expect, it } from "vitest"
+import * as EmailProviderContract from "../../src/contracts/EmailProviderContract.ts"
+import * as PostmarkSim from "../../src/simulators/postmark.ts"
+import * as ResendSim from "../../src/simulators/resend.ts"
+import * as Postmark from "../fixtures/adapters/postmark.ts"
+import * as Resend from "../fixtures/adapters/resend.ts"
+
+type Port = (typeof EmailProvider.EmailProvider)["Service"]
+
+const options: EmailProviderContract.Options<ResendSim.State, ResendSim.Credentials> = {
+  simulator: ResendSim.definition,
+  layer: Resend.layer,
+  wrongCredentials: { ...ResendSim.definition.credentials, apiKey: "re_wrong_canary_7f3a" },
+  idempotencyKeys: true
+}
+
+EmailProviderContract.suite("EmailProviderContract: Resend reference adapter", options)
+
+EmailProviderContract.suite("EmailProviderContract: Postmark reference adapter", {
+  simulator: PostmarkSim.definition,
+  layer: Postmark.layer,
+  wrongCredentials: { ...PostmarkSim.definition.credentials, serverToken: "pm-wrong-canary-0c1d2e" }
+})
+
+/** The reference adapter with its `send` replaced. */
+const mutate = (change: (original: Port) => Partial<Port>) => ({
+  ...options,
+  layer: (target: Parameters<typeof Resend.layer>[0]) =>
+    Layer.effect(
+      EmailProvider.EmailProvider,
+      Effect.map(Effect.service(EmailProvider.EmailProvider), (original) => ({ ...original, ...change(original) }))
+    ).pipe(Layer.provide(Resend.layer(target)))
+})
+
+const failedChecks = async (wrong: EmailProviderContract.Options<ResendSim.State, ResendSim.Credentials>) =>
+  (await EmailProviderContract.verify(wrong)).filter((result) => !result.passed).map((result) => result.name)
+
+describe("EmailProviderContract fails against deliberately wrong adapters", () => {
+  it("an adapter that calls every failure Unavailable", async () => {
+    const failed = await failedChecks(
+      mutate((original) => ({
+        send: (message) =>
+          original.send(message).pipe(
+            Effect.mapError((error) =>
+              IntegrationError.make(error.provider, error.operation, new IntegrationError.Unavailable({}), {
+                status: error.status
+              })
+            )
+          )
+      }))
+    )
+    expect(failed).toContain("classifies rate_limit_exceeded (rateLimited) as RateLimited, in one request")
+    expect(failed).toContain("classifies domain_not_verified (providerPermanent) as Misconfigured, in one request")
+    expect(failed).toContain("wrong credentials fail as Unauthorized, without any secret in the error")
+    expect(failed).not.toContain("a reset connection fails as Unavailable")
+  })
+
+  it("an adapter that puts the API key in its errors", async () => {
+    const failed = await failedChecks(
+      mutate((original) => ({
+        send: (message) =>
+          original
+            .send(message)
+            .pipe(
+              Effect.mapError((error) =>
+                IntegrationError.make(
+                  error.provider,
+                  error.operation,
+                  new IntegrationError.Unauthorized({ description: `key ${options.wrongCredentials.apiKey} refused` }),
+                  { status: error.status }
+                )
+              )
+            )
+      }))
+    )
+    expect(failed).toContain("wrong credentials fail as Unauthorized, without any secret in the error")
+  })
+
+  it("an adapter whose requests outlive the timeout", async () => {
+    const failed = await failedChecks(
+      mutate((original) => ({
+        send: (message) => Effect.flatMap(Effect.forkDetach(original.send(message)), Fiber.join)
+      }))
+    )
+    expect(failed).toEqual(["the timeout aborts the HTTP request"])
+  })
+
+  it("an adapter that retries on its own", async () => {
+    const failed = await failedChecks(
+      mutate((original) => ({
+        send: (message) => original.send(message).pipe(Effect.retry({ times: 1 }))
+      }))
+    )
+    expect(failed).toContain("sends exactly one HTTP request per attempt (the SDK's own retries are off)")
+  })
+
+  it("an adapter that drops the idempotency key", async () => {
+    const failed = await failedChecks(
+      mutate((original) => ({
+        send: (message) => original.send(new EmailProvider.EmailMessage({ ...message, idempotencyKey: undefined }))
+      }))
+    )
+    expect(failed).toEqual(["passes the idempotency key, so a repeated send is accepted once"])
+  })
+})
