@@ -15,7 +15,7 @@
  * const book = Effect.gen(function*() {
  *   const calendar = yield* CalendarProvider.CalendarProvider
  *   return yield* calendar.insertEvent("primary", new CalendarProvider.CalendarEvent({
- *     id: "wsw123tasting",
+ *     id: "ev123tasting0612",
  *     summary: "Cake tasting",
  *     start: { dateTime: "2026-06-01T15:00:00+01:00", timeZone: "Europe/London" },
  *     end: { dateTime: "2026-06-01T16:00:00+01:00", timeZone: "Europe/London" }
@@ -175,7 +175,7 @@ const eventFields = {
  * @example
  * ```ts
  * const ceremony = new CalendarProvider.CalendarEvent({
- *   id: "wsw123ceremony",
+ *   id: "ev123ceremon0612",
  *   summary: "Ceremony",
  *   location: "St Mary's, Oxford",
  *   start: { dateTime: "2026-06-06T13:00:00+01:00", timeZone: "Europe/London" },

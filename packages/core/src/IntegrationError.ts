@@ -370,3 +370,52 @@ export const make = (
     ...(details?.requestId === undefined ? {} : { requestId: details.requestId }),
     ...(details?.correlationId === undefined ? {} : { correlationId: details.correlationId })
   })
+
+/**
+ * The reasons an adapter gives a provider's answer (the others come from core:
+ * `TimedOut`, `CircuitOpen` and `BulkheadFull` from the engine, the webhook
+ * reasons from webhook sources).
+ *
+ * @since 0.1.0
+ */
+export type AnswerReasonTag =
+  | "RateLimited"
+  | "Unavailable"
+  | "Unauthorized"
+  | "Misconfigured"
+  | "Rejected"
+  | "InvalidRequest"
+
+/**
+ * Builds the reason for a classified provider answer, so an adapter's
+ * classification can be a table from provider codes to tags. `retryAfter`
+ * is kept on the reasons that carry one (`RateLimited`, `Unavailable`).
+ *
+ * @example
+ * ```ts
+ * const byCode: Record<number, IntegrationError.AnswerReasonTag> = { 20429: "RateLimited", 21610: "Rejected" }
+ * IntegrationError.reasonFor(byCode[21610] ?? "Unavailable", { description: "unsubscribed recipient" })
+ * ```
+ * @since 0.1.0
+ */
+export const reasonFor = (
+  tag: AnswerReasonTag,
+  details: { readonly description?: string | undefined; readonly retryAfter?: Duration.Duration | undefined } = {}
+): Reason => {
+  const description = details.description === undefined ? {} : { description: details.description }
+  const wait = details.retryAfter === undefined ? description : { ...description, retryAfter: details.retryAfter }
+  switch (tag) {
+    case "RateLimited":
+      return new RateLimited(wait)
+    case "Unavailable":
+      return new Unavailable(wait)
+    case "Unauthorized":
+      return new Unauthorized(description)
+    case "Misconfigured":
+      return new Misconfigured(description)
+    case "Rejected":
+      return new Rejected(description)
+    case "InvalidRequest":
+      return new InvalidRequest(description)
+  }
+}

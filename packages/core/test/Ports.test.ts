@@ -4,7 +4,7 @@
  * is reachable through its service key.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Redacted, Ref, Schema, SchemaIssue } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Redacted, Ref, Schema, SchemaIssue } from "effect"
 import * as CalendarProvider from "../src/CalendarProvider.ts"
 import * as EmailProvider from "../src/EmailProvider.ts"
 import * as IntegrationError from "../src/IntegrationError.ts"
@@ -366,4 +366,27 @@ describe("EmailProvider", () => {
       assert.strictEqual(last?._tag === "Accepted" ? last.receipt.messageId : undefined, "m3")
     }).pipe(Effect.provide(recordingEmail))
   )
+})
+
+describe("IntegrationError.reasonFor", () => {
+  const retryAfter = Duration.seconds(7)
+  const table: ReadonlyArray<readonly [IntegrationError.AnswerReasonTag, boolean, boolean, boolean]> = [
+    // tag, retryable, fails over, keeps Retry-After
+    ["RateLimited", true, true, true],
+    ["Unavailable", true, true, true],
+    ["Unauthorized", false, true, false],
+    ["Misconfigured", false, true, false],
+    ["Rejected", false, false, false],
+    ["InvalidRequest", false, false, false]
+  ]
+  for (const [tag, retryable, failover, keepsWait] of table) {
+    it(`builds ${tag} with its family's decisions`, () => {
+      const reason = IntegrationError.reasonFor(tag, { description: "from the provider", retryAfter })
+      assert.strictEqual(reason._tag, tag)
+      assert.strictEqual(reason.isRetryable, retryable)
+      assert.strictEqual(reason.canFailover, failover)
+      assert.strictEqual(reason.message, "from the provider")
+      assert.strictEqual("retryAfter" in reason && reason.retryAfter !== undefined, keepsWait)
+    })
+  }
 })

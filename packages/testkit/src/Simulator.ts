@@ -29,6 +29,7 @@ import { Effect, type Scope } from "effect"
 import type { IntegrationError } from "@wedsync/core"
 import { type ErrorKind, FaultPlan, type Fault, random } from "./Faults.ts"
 import { parseForm, type FormValue } from "./internal/form.ts"
+import { compile, flatHeaders, readBody, seededId } from "./internal/http.ts"
 import { Ledger, type RequestEntry } from "./Ledger.ts"
 import * as Webhooks from "./Webhooks.ts"
 
@@ -71,6 +72,28 @@ export interface ErrorEntry {
   readonly description: string
   readonly reply: (request: SimRequest, options: { readonly retryAfterSeconds: number }) => Reply
 }
+
+/**
+ * A catalogue entry, for provider modules' error tables.
+ *
+ * @example
+ * ```ts
+ * const errors = {
+ *   rate_limit_exceeded: Simulator.catalogueEntry("rateLimited", "RateLimited", "429: too many requests", (_, { retryAfterSeconds }) => ({
+ *     status: 429,
+ *     headers: { "retry-after": String(retryAfterSeconds) },
+ *     body: { statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests." }
+ *   }))
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export const catalogueEntry = (
+  kind: ErrorKind,
+  reason: ErrorEntry["reason"],
+  description: string,
+  reply: ErrorEntry["reply"]
+): ErrorEntry => ({ kind, reason, description, reply })
 
 /** What a route handler can use. @since 0.1.0 */
 export interface HandlerContext<State, Credentials> {
@@ -151,42 +174,6 @@ export interface Handle {
   readonly reset: () => void
   readonly settle: () => Promise<void>
   readonly stop: () => Promise<void>
-}
-
-const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-const compile = (path: string) => {
-  const names: Array<string> = []
-  const pattern = path.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
-    names.push(name)
-    return "([^/]+)"
-  })
-  const regex = new RegExp(`^${pattern}$`)
-  return (candidate: string): Record<string, string> | undefined => {
-    const match = regex.exec(candidate)
-    if (match === null) return undefined
-    const params: Record<string, string> = {}
-    names.forEach((name, index) => {
-      params[name] = decodeURIComponent(match[index + 1] ?? "")
-    })
-    return params
-  }
-}
-
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
-
-const flatHeaders = (request: IncomingMessage): Record<string, string | undefined> => {
-  const headers: Record<string, string | undefined> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(", ") : value
-  }
-  return headers
 }
 
 /**
@@ -319,11 +306,7 @@ export class Running<State, Credentials> implements Handle {
       credentials: this.credentials,
       baseUrl: this.url,
       random: this.random,
-      id: (prefix, length = 24) => {
-        let id = prefix
-        for (let i = 0; i < length; i++) id += ID_ALPHABET[Math.floor(this.random() * ID_ALPHABET.length)]
-        return id
-      },
+      id: (prefix, length = 24) => seededId(this.random, prefix, length),
       emit: (event) => {
         if (event.url === undefined && this.webhookUrl === undefined) return
         const pending = this.deliver(this.buildWebhook(event)).finally(() => this.#pending.delete(pending))

@@ -32,7 +32,8 @@
 import { randomUUID } from "node:crypto"
 import { Webhook } from "standardwebhooks"
 import { IdempotencyStore, withKey } from "../internal/idempotency.ts"
-import type { Definition, ErrorEntry, HandlerContext, Reply, SimRequest } from "../Simulator.ts"
+import { error, errors, validate } from "./resend/errors.ts"
+import type { Definition, HandlerContext, Reply, SimRequest } from "../Simulator.ts"
 import type { Signer, WebhookEvent } from "../Webhooks.ts"
 
 /** Credentials the simulator accepts and signs with. @since 0.1.0 */
@@ -65,116 +66,7 @@ export interface State {
 /** The operations faults can target. @since 0.1.0 */
 export const operations = ["emails.send", "emails.batch", "emails.get"] as const
 
-const error = (statusCode: number, name: string, message: string, headers?: Record<string, string>): Reply => ({
-  status: statusCode,
-  body: { statusCode, name, message },
-  ...(headers === undefined ? {} : { headers })
-})
-
-const invalidTo = () =>
-  error(
-    422,
-    "validation_error",
-    "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format."
-  )
-
-const rateHeaders = (retryAfterSeconds: number) => ({
-  "retry-after": String(retryAfterSeconds),
-  "ratelimit-limit": "2",
-  "ratelimit-remaining": "0",
-  "ratelimit-reset": String(retryAfterSeconds)
-})
-
-const entry = (
-  kind: ErrorEntry["kind"],
-  reason: ErrorEntry["reason"],
-  description: string,
-  reply: ErrorEntry["reply"]
-): ErrorEntry => ({ kind, reason, description, reply })
-
-/** Resend's error answers, labelled with the reason a correct adapter gives them. @since 0.1.0 */
-export const errors: Readonly<Record<string, ErrorEntry>> = {
-  internal_server_error: entry("unavailable", "Unavailable", "500: Resend failed on its side", () =>
-    error(500, "internal_server_error", "An unexpected error occurred.")
-  ),
-  application_error: entry("unavailable", "Unavailable", "500: something went wrong while processing", () =>
-    error(500, "application_error", "An unexpected error occurred, please try again later.")
-  ),
-  rate_limit_exceeded: entry("rateLimited", "RateLimited", "429: too many requests per second", (_, options) =>
-    error(
-      429,
-      "rate_limit_exceeded",
-      "Too many requests. You can only make 2 requests per second. See rate limit response headers for more information. Or contact support to increase rate limit.",
-      rateHeaders(options.retryAfterSeconds)
-    )
-  ),
-  invalid_api_key: entry("providerPermanent", "Unauthorized", "403: the API key is invalid", () =>
-    error(403, "invalid_api_key", "API key is invalid")
-  ),
-  restricted_api_key: entry("providerPermanent", "Unauthorized", "401: the key may only send", () =>
-    error(401, "restricted_api_key", "This API key is restricted to only send emails")
-  ),
-  domain_not_verified: entry("providerPermanent", "Misconfigured", "403: the sender's domain is not verified", () =>
-    error(
-      403,
-      "validation_error",
-      "The wedsync.test domain is not verified. Please, add and verify your domain on https://resend.com/domains"
-    )
-  ),
-  daily_quota_exceeded: entry("providerPermanent", "Misconfigured", "429: the account's daily quota is used up", () =>
-    error(
-      429,
-      "daily_quota_exceeded",
-      "You have reached your daily email sending quota. Consider upgrading your plan or try again tomorrow."
-    )
-  ),
-  invalid_to: entry("requestPermanent", "InvalidRequest", "422: the `to` field is not an address", () => invalidTo()),
-  missing_required_field: entry("requestPermanent", "InvalidRequest", "422: a required field is missing", () =>
-    error(422, "missing_required_field", "Missing `subject` field.")
-  )
-}
-
-const ADDRESS = /^(?:[^<>]*<)?([^\s@<>]+@([^\s@<>]+\.[^\s@<>]+))>?$/
-
-const asList = (value: unknown): Array<string> | undefined =>
-  typeof value === "string" ? [value] : Array.isArray(value) ? value.map(String) : undefined
-
-/** Validates one payload as Resend does; returns the refusal or the parsed parts. */
-const validate = (
-  payload: unknown,
-  credentials: Credentials
-): { readonly refused: Reply } | { readonly from: string; readonly to: Array<string>; readonly subject: string } => {
-  const body = (typeof payload === "object" && payload !== null ? payload : {}) as Record<string, unknown>
-  for (const field of ["from", "to", "subject"] as const) {
-    if (body[field] === undefined)
-      return { refused: error(422, "missing_required_field", `Missing \`${field}\` field.`) }
-  }
-  const to = asList(body.to) ?? []
-  if (to.length === 0 || to.length > 50 || !to.every((address) => ADDRESS.test(address))) {
-    return { refused: invalidTo() }
-  }
-  const from = String(body.from)
-  const domain = ADDRESS.exec(from)?.[2]
-  if (domain === undefined) {
-    return {
-      refused: error(
-        422,
-        "validation_error",
-        "Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format."
-      )
-    }
-  }
-  if (!credentials.verifiedDomains.includes(domain)) {
-    return {
-      refused: error(
-        403,
-        "validation_error",
-        `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`
-      )
-    }
-  }
-  return { from, to, subject: String(body.subject) }
-}
+export { errors }
 
 /** Resend webhook payloads. @since 0.1.0 */
 export const events = {

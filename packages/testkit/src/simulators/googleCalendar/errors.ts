@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { ErrorEntry, Reply } from "../../Simulator.ts"
+import { catalogueEntry, type ErrorEntry, type Reply } from "../../Simulator.ts"
 
 /** One item of Google's `errors` array. @since 0.1.0 */
 export interface ErrorItem {
@@ -123,13 +123,6 @@ export const missingCredentials = (): Reply =>
     { message: MISSING_CREDENTIALS_MESSAGE, headers: WWW_AUTHENTICATE }
   )
 
-const entry = (
-  kind: ErrorEntry["kind"],
-  reason: ErrorEntry["reason"],
-  description: string,
-  reply: ErrorEntry["reply"]
-): ErrorEntry => ({ kind, reason, description, reply })
-
 const usageLimit = (code: number, reason: string, message: string): Reply =>
   googleError(code, { domain: "usageLimits", reason, message })
 
@@ -140,13 +133,13 @@ const usageLimit = (code: number, reason: string, message: string): Reply =>
  * @since 0.1.0
  */
 export const catalogue: Readonly<Record<string, ErrorEntry>> = {
-  backendError: entry("unavailable", "Unavailable", "500 backendError: Google failed on its side", () =>
+  backendError: catalogueEntry("unavailable", "Unavailable", "500 backendError: Google failed on its side", () =>
     globalError(500, "backendError", "Backend Error")
   ),
-  serviceUnavailable: entry("unavailable", "Unavailable", "503: the service is briefly unavailable", () =>
+  serviceUnavailable: catalogueEntry("unavailable", "Unavailable", "503: the service is briefly unavailable", () =>
     globalError(503, "backendError", "The service is currently unavailable.")
   ),
-  tooManyRequests: entry(
+  tooManyRequests: catalogueEntry(
     "rateLimited",
     "RateLimited",
     "429 rateLimitExceeded with Retry-After",
@@ -157,19 +150,25 @@ export const catalogue: Readonly<Record<string, ErrorEntry>> = {
         { headers: { "retry-after": String(retryAfterSeconds) } }
       )
   ),
-  rateLimitExceeded: entry(
+  rateLimitExceeded: catalogueEntry(
     "rateLimited",
     "RateLimited",
     "403 rateLimitExceeded: Google answers 403 for rate limits",
     () => usageLimit(403, "rateLimitExceeded", "Rate Limit Exceeded")
   ),
-  userRateLimitExceeded: entry("rateLimited", "RateLimited", "403 userRateLimitExceeded: the per-user rate limit", () =>
-    usageLimit(403, "userRateLimitExceeded", "User Rate Limit Exceeded")
+  userRateLimitExceeded: catalogueEntry(
+    "rateLimited",
+    "RateLimited",
+    "403 userRateLimitExceeded: the per-user rate limit",
+    () => usageLimit(403, "userRateLimitExceeded", "User Rate Limit Exceeded")
   ),
-  authError: entry("providerPermanent", "Unauthorized", "401 authError: the access token is invalid or expired", () =>
-    invalidCredentials()
+  authError: catalogueEntry(
+    "providerPermanent",
+    "Unauthorized",
+    "401 authError: the access token is invalid or expired",
+    () => invalidCredentials()
   ),
-  insufficientPermissions: entry(
+  insufficientPermissions: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "403 insufficientPermissions: the token lacks the calendar scope",
@@ -180,48 +179,52 @@ export const catalogue: Readonly<Record<string, ErrorEntry>> = {
         { message: "Request had insufficient authentication scopes." }
       )
   ),
-  forbidden: entry("providerPermanent", "Misconfigured", "403 forbidden: the account may not do this", () =>
+  forbidden: catalogueEntry("providerPermanent", "Misconfigured", "403 forbidden: the account may not do this", () =>
     globalError(403, "forbidden", "Forbidden")
   ),
-  requiredAccessLevel: entry(
+  requiredAccessLevel: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "403 requiredAccessLevel: the calendar is shared read-only with the account",
     () => requiredAccessLevel()
   ),
-  quotaExceeded: entry(
+  quotaExceeded: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "403 quotaExceeded: the account's Calendar usage limits are exhausted",
     () => usageLimit(403, "quotaExceeded", "Calendar usage limits exceeded.")
   ),
-  dailyLimitExceeded: entry(
+  dailyLimitExceeded: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "403 dailyLimitExceeded: the project's daily quota is spent",
     () => usageLimit(403, "dailyLimitExceeded", "Daily Limit Exceeded")
   ),
-  notFound: entry("requestPermanent", "InvalidRequest", "404 notFound: no such calendar or event", () => notFound()),
-  invalid: entry("requestPermanent", "InvalidRequest", "400 invalid: a parameter or field is invalid", () =>
+  notFound: catalogueEntry("requestPermanent", "InvalidRequest", "404 notFound: no such calendar or event", () =>
+    notFound()
+  ),
+  invalid: catalogueEntry("requestPermanent", "InvalidRequest", "400 invalid: a parameter or field is invalid", () =>
     invalid("Invalid Value")
   ),
-  required: entry("requestPermanent", "InvalidRequest", "400 required: a required field is missing", () =>
+  required: catalogueEntry("requestPermanent", "InvalidRequest", "400 required: a required field is missing", () =>
     required("Missing end time.")
   ),
-  timeRangeEmpty: entry(
+  timeRangeEmpty: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "400 timeRangeEmpty: the end is not after the start",
     () => globalError(400, "timeRangeEmpty", "The specified time range is empty.")
   ),
-  duplicate: entry(
+  duplicate: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "409 duplicate: the event id is taken (with an idempotent id: the event already exists)",
     () => duplicate()
   ),
-  deleted: entry("requestPermanent", "InvalidRequest", "410 deleted: the event was deleted already", () => deleted()),
-  fullSyncRequired: entry(
+  deleted: catalogueEntry("requestPermanent", "InvalidRequest", "410 deleted: the event was deleted already", () =>
+    deleted()
+  ),
+  fullSyncRequired: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "410 fullSyncRequired: the sync token expired; list again without it",

@@ -6,16 +6,9 @@
  * @internal
  */
 import type { ErrorKind } from "../../Faults.ts"
-import type { ErrorEntry, Reply, SimRequest } from "../../Simulator.ts"
+import { catalogueEntry, type ErrorEntry, type Reply, type SimRequest } from "../../Simulator.ts"
 import { keyInUse, keyMismatch } from "./endpoint.ts"
 import { ACCOUNT_ID, header, invalidApiKey, maskKey, presentedKey, randomId, stripeError } from "./wire.ts"
-
-const entry = (
-  kind: ErrorKind,
-  reason: ErrorEntry["reason"],
-  description: string,
-  reply: ErrorEntry["reply"]
-): ErrorEntry => ({ kind, reason, description, reply })
 
 const masked = (request: SimRequest) => maskKey(presentedKey(request) ?? "sk_test_0000000000000000000000000000")
 
@@ -48,16 +41,16 @@ const rateLimit =
  * @internal
  */
 export const errors: Readonly<Record<string, ErrorEntry>> = {
-  api_error: entry("unavailable", "Unavailable", "500 api_error: a problem on Stripe's side", (request) =>
+  api_error: catalogueEntry("unavailable", "Unavailable", "500 api_error: a problem on Stripe's side", (request) =>
     stripeError(request, 500, { type: "api_error", message: "An unknown error occurred" })
   ),
-  idempotency_key_in_use: entry(
+  idempotency_key_in_use: catalogueEntry(
     "unavailable",
     "Unavailable",
     "409 idempotency_key_in_use: another request with this key is still running (retry later with the same key)",
     (request) => keyInUse(request, header(request, "idempotency-key") ?? "")
   ),
-  rate_limit: entry(
+  rate_limit: catalogueEntry(
     "rateLimited",
     "RateLimited",
     "429 rate_limit with Retry-After: too many requests",
@@ -67,7 +60,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       false
     )
   ),
-  lock_timeout: entry(
+  lock_timeout: catalogueEntry(
     "rateLimited",
     "RateLimited",
     "429 lock_timeout with Stripe-Should-Retry: true: another request holds the object",
@@ -80,8 +73,8 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       true
     )
   ),
-  invalid_api_key: entry("providerPermanent", "Unauthorized", "401: the API key is wrong", invalidApiKey),
-  api_key_expired: entry(
+  invalid_api_key: catalogueEntry("providerPermanent", "Unauthorized", "401: the API key is wrong", invalidApiKey),
+  api_key_expired: catalogueEntry(
     "providerPermanent",
     "Unauthorized",
     "401 api_key_expired: the API key was rolled",
@@ -92,7 +85,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         message: `Expired API Key provided: ${masked(request)}`
       })
   ),
-  account_invalid: entry(
+  account_invalid: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "403 account_invalid: the key has no access to the account (access revoked)",
@@ -105,7 +98,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
           "(or that account does not exist). Application access may have been revoked."
       })
   ),
-  insufficient_permissions: entry(
+  insufficient_permissions: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "403: a restricted key without the permission this endpoint needs",
@@ -117,16 +110,19 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
           `'${ACCOUNT_ID}'. Having the 'rak_payment_intent_write' permission would allow this request to continue.`
       })
   ),
-  card_declined: entry("requestPermanent", "Rejected", "402 card_declined (generic_decline)", (request) =>
+  card_declined: catalogueEntry("requestPermanent", "Rejected", "402 card_declined (generic_decline)", (request) =>
     cardError(request, "card_declined", "generic_decline", "Your card was declined.")
   ),
-  insufficient_funds: entry("requestPermanent", "Rejected", "402 card_declined (insufficient_funds)", (request) =>
-    cardError(request, "card_declined", "insufficient_funds", "Your card has insufficient funds.")
+  insufficient_funds: catalogueEntry(
+    "requestPermanent",
+    "Rejected",
+    "402 card_declined (insufficient_funds)",
+    (request) => cardError(request, "card_declined", "insufficient_funds", "Your card has insufficient funds.")
   ),
-  expired_card: entry("requestPermanent", "Rejected", "402 expired_card", (request) =>
+  expired_card: catalogueEntry("requestPermanent", "Rejected", "402 expired_card", (request) =>
     cardError(request, "expired_card", "expired_card", "Your card has expired.", "exp_month")
   ),
-  parameter_missing: entry("requestPermanent", "InvalidRequest", "400 parameter_missing (amount)", (request) =>
+  parameter_missing: catalogueEntry("requestPermanent", "InvalidRequest", "400 parameter_missing (amount)", (request) =>
     stripeError(request, 400, {
       type: "invalid_request_error",
       code: "parameter_missing",
@@ -134,7 +130,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       param: "amount"
     })
   ),
-  parameter_invalid_integer: entry(
+  parameter_invalid_integer: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "400 parameter_invalid_integer (amount)",
@@ -146,7 +142,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         param: "amount"
       })
   ),
-  resource_missing: entry(
+  resource_missing: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "404 resource_missing: no such PaymentIntent",
@@ -158,7 +154,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         param: "intent"
       })
   ),
-  idempotency_error: entry(
+  idempotency_error: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "400 idempotency_error: the key was used with other parameters",

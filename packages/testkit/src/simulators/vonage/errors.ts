@@ -17,7 +17,7 @@
  */
 import { randomUUID } from "node:crypto"
 import type { ErrorKind } from "../../Faults.ts"
-import type { ErrorEntry, Reply, SimRequest } from "../../Simulator.ts"
+import { catalogueEntry, type ErrorEntry, type Reply, type SimRequest } from "../../Simulator.ts"
 
 /** The SMS API's in-band refusal of a message: HTTP 200, `status` and `error-text`. @since 0.1.0 */
 export const inBand = (status: number, errorText: string, extra: Record<string, string> = {}): Reply => ({
@@ -69,13 +69,6 @@ const both =
   (request, options) =>
     isMessagesApi(request) ? messages(request, options) : sms(request, options)
 
-const entry = (
-  kind: ErrorKind,
-  reason: ErrorEntry["reason"],
-  description: string,
-  reply: ErrorEntry["reply"]
-): ErrorEntry => ({ kind, reason, description, reply })
-
 const rateLimitHit = (seconds: number) =>
   problem(429, `${GENERIC_ERRORS}#throttled`, "Rate Limit Hit", "Please wait, then retry your request", {
     headers: retryAfter(seconds)
@@ -87,7 +80,7 @@ const rateLimitHit = (seconds: number) =>
  * @since 0.1.0
  */
 export const errors: Readonly<Record<string, ErrorEntry>> = {
-  throttled: entry(
+  throttled: catalogueEntry(
     "rateLimited",
     "RateLimited",
     "SMS API status 1 Throttled (HTTP 200); Messages API 429 #1000 with Retry-After",
@@ -103,13 +96,13 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         )
     )
   ),
-  rate_limit_hit: entry(
+  rate_limit_hit: catalogueEntry(
     "rateLimited",
     "RateLimited",
     "HTTP 429 from the API gateway (over the requests-per-second limit) with Retry-After",
     (_, { retryAfterSeconds }) => rateLimitHit(retryAfterSeconds)
   ),
-  internal_error: entry(
+  internal_error: catalogueEntry(
     "unavailable",
     "Unavailable",
     "SMS API status 5 Internal Error (HTTP 200); Messages API 500 #1030",
@@ -124,10 +117,10 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         )
     )
   ),
-  server_error: entry("unavailable", "Unavailable", "HTTP 500 from the platform", () =>
+  server_error: catalogueEntry("unavailable", "Unavailable", "HTTP 500 from the platform", () =>
     problem(500, `${GENERIC_ERRORS}#internal-error`, "Internal Server Error", "An unexpected error occurred.")
   ),
-  service_unavailable: entry("unavailable", "Unavailable", "HTTP 503 from the API gateway", () =>
+  service_unavailable: catalogueEntry("unavailable", "Unavailable", "HTTP 503 from the API gateway", () =>
     problem(
       503,
       `${GENERIC_ERRORS}#service-unavailable`,
@@ -135,19 +128,19 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       "The service is temporarily unavailable."
     )
   ),
-  bad_credentials: entry(
+  bad_credentials: catalogueEntry(
     "providerPermanent",
     "Unauthorized",
     "SMS API status 4 Bad Credentials (HTTP 200); Messages API 401",
     both(() => inBand(4, "Bad Credentials"), unauthorized)
   ),
-  quota_exceeded: entry(
+  quota_exceeded: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "SMS API status 9 (out of credit, HTTP 200); Messages API 402 low-balance",
     both(() => inBand(9, "Quota Exceeded - rejected"), lowBalance)
   ),
-  account_barred: entry(
+  account_barred: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "SMS API status 8 Partner Account Barred (HTTP 200); Messages API 403 #1060",
@@ -162,7 +155,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         )
     )
   ),
-  illegal_sender: entry(
+  illegal_sender: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "SMS API status 15 Illegal Sender Address (HTTP 200); Messages API 422 #1120",
@@ -171,7 +164,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       () => problem(422, `${MESSAGES_ERRORS}#1120`, "Invalid sender", "The `from` parameter is invalid.")
     )
   ),
-  non_whitelisted_destination: entry(
+  non_whitelisted_destination: catalogueEntry(
     "providerPermanent",
     "Misconfigured",
     "SMS API status 29: a demo account may only send to its test numbers (HTTP 200); Messages API 403",
@@ -186,7 +179,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         )
     )
   ),
-  invalid_params: entry(
+  invalid_params: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "SMS API status 3 Invalid Parameters (HTTP 200); Messages API 422 #1150",
@@ -195,7 +188,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       () => invalidParams([{ name: "message_type", reason: "Must be one of: text, image, audio, video, file, vcard" }])
     )
   ),
-  missing_params: entry(
+  missing_params: catalogueEntry(
     "requestPermanent",
     "InvalidRequest",
     "SMS API status 2 Missing Parameters (HTTP 200); Messages API 422 #1150",
@@ -204,7 +197,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
       () => invalidParams([{ name: "to", reason: "Is required." }])
     )
   ),
-  number_barred: entry(
+  number_barred: catalogueEntry(
     "requestPermanent",
     "Rejected",
     "SMS API status 7 Number Barred (HTTP 200); Messages API 422 #1050",
@@ -219,7 +212,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
         )
     )
   ),
-  invalid_message: entry(
+  invalid_message: catalogueEntry(
     "requestPermanent",
     "Rejected",
     "SMS API status 6 Invalid Message, e.g. an unknown number prefix (HTTP 200); Messages API 422 #1040",
