@@ -187,4 +187,26 @@ describe("Resend simulator, driven by the resend SDK", () => {
     expect(new Set(receiver.received.slice(-2).map((received) => received.headers["svix-id"])).size).toBe(1)
     sim.webhookUrl = undefined
   })
+
+  it("delivers out of order: reversed, or shuffled reproducibly from the seed", async () => {
+    sim.webhookUrl = receiver.url
+    const email = { ...message, id: "5d0c2f4e", to: ["couple@example.com"], createdAt: "2026-11-29T10:00:00Z" }
+    const stored: Resend.StoredEmail = { ...email, lastEvent: "delivered" }
+    const deliveries = (["sent", "delivered", "complained"] as const).map((type) =>
+      sim.buildWebhook(Resend.events.email(type, stored))
+    )
+    const reversed = await sim.deliver(deliveries, { order: "reversed" })
+    expect(reversed.map((record) => record.type)).toEqual(["email.complained", "email.delivered", "email.sent"])
+    const shuffle = async (seed: number) => {
+      const seeded = await Simulator.start(Resend.definition, { seed })
+      const order = (await seeded.deliver(deliveries, { order: "shuffled" })).map((record) => record.type)
+      await seeded.stop()
+      return order
+    }
+    const first = await shuffle(11)
+    expect(await shuffle(11)).toEqual(first)
+    expect([...first].sort()).toEqual(["email.complained", "email.delivered", "email.sent"])
+    expect(receiver.received.every((received) => received.headers["svix-signature"] !== undefined)).toBe(true)
+    sim.webhookUrl = undefined
+  })
 })
