@@ -18,7 +18,7 @@ import {
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { bench, do_not_optimize, run, summary } from "mitata"
 import CircuitBreakerOpossum from "opossum"
-import { Failover, IntegrationError, Policy, Resilience } from "../src/index.ts"
+import { Audit, Failover, IntegrationError, Overrides, Policy, Resilience } from "../src/index.ts"
 
 const fn = async () => 1
 const failing = async (): Promise<number> => {
@@ -42,8 +42,12 @@ const caller = (provider: string, body: () => Promise<number>): Caller => ({
 const overrides = Policy.PolicyOverrides.make({
   providers: { flaky: { inCall: { maxAttempts: 1 } }, down: { inCall: { maxAttempts: 1 } } }
 })
-const runtime = ManagedRuntime.make(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides))))
-const { engine } = await runtime.runPromise(Effect.service(Resilience.Resilience))
+const runtime = ManagedRuntime.make(
+  Overrides.layerMemory.pipe(
+    Layer.provideMerge(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))),
+    Layer.provide(Audit.layerMemory)
+  )
+)
 
 const happy = Failover.fromServices("email", [caller("primary", fn)])
 const happyRun = Failover.run(happy, "call", (service) => service.call)
@@ -69,7 +73,14 @@ if (check.provider !== "backup" || check.attempts[0]?.outcome !== "skipped")
   throw new Error("failover past open primary misbehaved")
 
 // The primary fails at once on every call: the operator forced its circuit closed, so it is always attempted.
-engine.providerState("email", "flaky").circuit.forced = "closed"
+await runtime.runPromise(
+  Effect.flatMap(Effect.service(Overrides.Overrides), (service) =>
+    service.set(
+      { _tag: "ForceCircuit", service: "email", provider: "flaky", state: "closed" },
+      { actor: "bench", reason: "measure the fail-fast failover" }
+    )
+  )
+)
 const failFast = Failover.run(
   Failover.fromServices("email", [caller("flaky", failing), caller("backup", fn)]),
   "call",

@@ -11,6 +11,10 @@
  * called. The result names the provider that served and every attempt; when
  * every step fails the `FailoverError` does the same.
  *
+ * Operator overrides (`Overrides`) are honoured: a pinned provider starts the
+ * plan (the steps before it are skipped, reason `"Pinned"`), a disabled one is
+ * skipped (reason `"Disabled"`), a forced circuit is admitted or skipped as forced.
+ *
  * The plan is the model of Effect's `ExecutionPlan` (ordered steps that provide
  * layers), run as a plain loop over pre-built services: measured, the loop costs
  * a fraction of `withExecutionPlan` per call (docs/ARCHITECTURE.md).
@@ -37,7 +41,8 @@ import { Clock, Context, Deferred, Duration, Effect, Layer, Schema, type Scope }
 import * as IntegrationError from "./IntegrationError.ts"
 import type * as Policy from "./Policy.ts"
 import { REJECT } from "./internal/circuit.ts"
-import { failoversTotal } from "./internal/engine.ts"
+import { type Engine, failoversTotal } from "./internal/engine.ts"
+import { disabledError } from "./internal/overrides/apply.ts"
 import { circuitOpen } from "./internal/trusted.ts"
 import { CorrelationId } from "./Correlation.ts"
 import { protect, Resilience } from "./Resilience.ts"
@@ -124,6 +129,19 @@ export const fromServices = <S extends Port>(
 
 const lastStep = (error: IntegrationError.IntegrationError) => !error.canFailover
 
+/** Where a run starts: at the provider an operator pinned, noting the steps before it as skipped. */
+const startOf = (engine: Engine, plan: Plan<Port>, attempts: Array<Attempt>): number => {
+  const pinned = engine.overrides.pinned
+  if (pinned.size === 0) return 0
+  const provider = pinned.get(plan.service)
+  if (provider === undefined) return 0
+  const index = plan.steps.findIndex((step) => step.provider === provider)
+  for (let i = 0; i < index; i++) {
+    attempts.push({ provider: plan.steps[i]!.provider, outcome: "skipped", reason: "Pinned", durationMillis: 0 })
+  }
+  return Math.max(0, index)
+}
+
 /**
  * Runs `use` against each step in order until one serves.
  *
@@ -144,6 +162,15 @@ export const run = <S extends Port, A, R>(
       }
       const service = plan.steps[index]!
       const guard = engine.guard(plan.service, service.provider, operation)
+      const disabled = guard.state.disabled
+      if (disabled !== undefined) {
+        attempts.push({ provider: service.provider, outcome: "skipped", reason: "Disabled", durationMillis: 0 })
+        if (index + 1 < plan.steps.length) failoversTotal.updateUnsafe(1, fiber.context)
+        if (lastError === undefined && index + 1 >= plan.steps.length) {
+          lastError = disabledError(service.provider, operation, disabled, fiber.getRef(CorrelationId))
+        }
+        return step(index + 1)
+      }
       const clock = fiber.getRef(Clock.Clock)
       const startedAt = clock.currentTimeMillisUnsafe()
       if (guard.state.circuit.admit(startedAt) === REJECT) {
@@ -187,7 +214,7 @@ export const run = <S extends Port, A, R>(
         }
       )
     }
-    return step(0)
+    return step(startOf(engine, plan, attempts))
   })
 
 const exhausted = (
@@ -224,7 +251,8 @@ export const hedge = <S extends Port, A, R>(
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
   options: { readonly delay: Duration.Input }
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
-  Effect.suspend(() => {
+  Effect.withFiber((fiber) => {
+    const { engine } = Context.getUnsafe(fiber.context, Resilience)
     const attempts: Array<Attempt> = []
     const errors: Array<IntegrationError.IntegrationError> = []
     const delay = Duration.fromInputUnsafe(options.delay)
@@ -263,7 +291,7 @@ export const hedge = <S extends Port, A, R>(
         return yield* Effect.race(current, next)
       })
     }
-    return Effect.matchEffect(from(0), {
+    return Effect.matchEffect(from(startOf(engine, plan, attempts)), {
       onSuccess: (outcome) =>
         "stop" in outcome ? Effect.fail(exhausted(plan, operation, attempts, outcome.stop)) : Effect.succeed(outcome),
       onFailure: () => Effect.fail(exhausted(plan, operation, attempts, errors[errors.length - 1]!))

@@ -9,7 +9,9 @@
  * the caller's deadline. Each attempt is a span and feeds metrics and `Health`.
  *
  * The numbers come from the service's `Policy`; wedding-day-critical work is
- * never retried here: it fails at once so `Failover` can move on.
+ * never retried here: it fails at once so `Failover` can move on. Operator
+ * overrides (`Overrides`) apply here too: a forced circuit admits or refuses
+ * as forced, a disabled provider's calls fail at once, unmade.
  *
  * @example
  * ```ts

@@ -18,6 +18,7 @@ import { CorrelationId } from "../Correlation.ts"
 import { decorrelatedJitter } from "../Retry.ts"
 import { CLOSED, HALF_OPEN, OPEN, PROBE, REJECT } from "./circuit.ts"
 import type { Engine, Guard } from "./engine.ts"
+import { disabledError } from "./overrides/apply.ts"
 import { bounded, openForMillis, recordShared, syncFromStore, trip, warnStore } from "./sharedState.ts"
 import { circuitOpen } from "./trusted.ts"
 
@@ -50,6 +51,11 @@ const attempt = <A, R>(
     const clock = fiber.getRef(Clock.Clock)
     const now = clock.currentTimeMillisUnsafe()
     const circuit = guard.state.circuit
+    const disabled = guard.state.disabled
+    // An operator disabled this provider (or its service): refuse unmade, without touching circuit or health.
+    if (disabled !== undefined) {
+      return Effect.fail(disabledError(guard.state.provider, guard.operation, disabled, correlation(fiber)))
+    }
     if (!guard.state.synced && engine.options.syncOnFirstUse === true) {
       // A fresh instance learns an opening decided elsewhere before its first call.
       guard.state.synced = true

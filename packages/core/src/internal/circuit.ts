@@ -126,6 +126,5 @@ export class Circuit {
 export const stateName = (state: CircuitState): "closed" | "open" | "half_open" =>
   state === CLOSED ? "closed" : state === OPEN ? "open" : "half_open"
 
-/** What a circuit admits now, as callers see it: an operator's forced opening counts as open. @internal */
-export const view = (circuit: Circuit): "closed" | "open" | "half_open" =>
-  circuit.forced === "open" ? "open" : stateName(circuit.state)
+/** What a circuit admits now, as callers see it: an operator's forced state wins over the breaker's. @internal */
+export const view = (circuit: Circuit): "closed" | "open" | "half_open" => circuit.forced ?? stateName(circuit.state)

@@ -12,6 +12,7 @@ import type { CircuitBreaker } from "effect/persistence"
 import { Bulkhead } from "./bulkhead.ts"
 import { Circuit, type CircuitState, HALF_OPEN, OPEN, stateName } from "./circuit.ts"
 import { HealthWindow, type Status } from "./health.ts"
+import { type Disabled, disabledFor, empty as noOverrides, type Snapshot } from "./overrides/snapshot.ts"
 
 /** The part of a service policy the engine reads. @internal */
 export interface EnginePolicy {
@@ -82,6 +83,8 @@ export class ProviderState {
   storeWarnedAt = Number.NEGATIVE_INFINITY
   /** Whether this instance has read the shared store for this circuit yet. */
   synced = false
+  /** Set by an operator's `DisableIntegration`: every call fails at once, unmade. */
+  disabled: Disabled | undefined = undefined
 
   readonly service: string
   readonly provider: string
@@ -150,6 +153,8 @@ export class Engine {
   readonly transitionListeners = new Set<(transition: Transition) => void>()
   readonly healthListeners = new Set<(change: HealthChange) => void>()
   readonly random: () => number
+  /** The operator overrides in force (see `Overrides`); read on the hot path as plain fields. */
+  overrides: Snapshot = noOverrides
 
   readonly options: EngineOptions
 
@@ -163,6 +168,8 @@ export class Engine {
     let state = this.providers.get(key)
     if (state === undefined) {
       state = new ProviderState(service, provider, this.options.policyFor(service, provider))
+      state.circuit.forced = this.overrides.forced.get(key)
+      state.disabled = disabledFor(this.overrides, service, provider)
       this.providers.set(key, state)
     }
     return state
@@ -201,14 +208,27 @@ export class Engine {
     context: Context.Context<never>
   ) {
     if (from === to) return
+    this.emitView(state, stateName(from), stateName(to), now, source, context)
+  }
+
+  /** Emits a change of what the circuit admits, by name (an override changes the view, not the state). */
+  emitView(
+    state: ProviderState,
+    from: Transition["from"],
+    to: Transition["to"],
+    now: number,
+    source: Transition["source"],
+    context: Context.Context<never>
+  ) {
+    if (from === to) return
     const transition: Transition = {
       key: state.key,
       service: state.service,
       provider: state.provider,
-      from: stateName(from),
-      to: stateName(to),
+      from,
+      to,
       at: now,
-      retryAfterMillis: to === OPEN ? state.circuit.retryAfter(now) : undefined,
+      retryAfterMillis: to === "open" ? state.circuit.retryAfter(now) : undefined,
       source
     }
     Metric.withAttributes(transitionsTotal, {
@@ -224,7 +244,7 @@ export class Engine {
     const health = state.health
     const circuit = state.circuit
     const next: Status =
-      circuit.state === OPEN || circuit.forced === "open"
+      circuit.forced === "open" || (circuit.state === OPEN && circuit.forced !== "closed")
         ? "down"
         : circuit.state === HALF_OPEN ||
             (health.calls >= 5 && 1 - health.successRate() >= state.policy.breaker.failureRateThreshold / 2)
