@@ -1,0 +1,101 @@
+/**
+ * The outbox's private parts: the envelope a job travels in between
+ * attempts (its failures so far, the providers tried), queue ids, lanes, and
+ * turning a handler's failure into dead-letter records.
+ *
+ * @internal
+ */
+import { Cause, Option, Schema } from "effect"
+import type { FailoverError } from "../Failover.ts"
+import * as IntegrationError from "../IntegrationError.ts"
+import * as WeddingContext from "../WeddingContext.ts"
+
+/** One failure in a job's chain, as dead letters keep it. @internal */
+export const Failure = Schema.Struct({
+  at: Schema.Number,
+  provider: Schema.String,
+  reason: Schema.String,
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  providerCode: Schema.optional(Schema.String),
+  requestId: Schema.optional(Schema.String)
+})
+
+/** @internal */
+export type Failure = typeof Failure.Type
+
+/** The queue names of the two lanes. @internal */
+export const laneNames = (prefix: string) => ({ critical: `${prefix}_critical`, standard: `${prefix}_standard` })
+
+/**
+ * The queue id of an envelope: the business key for a first offer (so a
+ * second offer of the same work is ignored), suffixed for each deferred
+ * retry and each replay (so they are new entries, each offered once).
+ *
+ * @internal
+ */
+export const queueId = (id: string, replay: number, deferredAttempt: number): string =>
+  replay === 0 && deferredAttempt === 0 ? id : `${id}#r${replay}a${deferredAttempt}`
+
+/** Whether a job's wedding makes it critical-lane work now. @internal */
+export const isCritical = (wedding: WeddingContext.Wedding | undefined, now: number): boolean => {
+  if (wedding === undefined) return false
+  const { criticality } = WeddingContext.resolve(wedding, now)
+  return criticality === "wedding_day_critical" || criticality === "high"
+}
+
+const recordOf = (error: IntegrationError.IntegrationError, at: number): Failure => ({
+  at,
+  provider: error.provider,
+  reason: error.reason._tag,
+  message: error.message,
+  ...(error.status === undefined ? {} : { status: error.status }),
+  ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
+  ...(error.requestId === undefined ? {} : { requestId: error.requestId })
+})
+
+/** What a failed attempt adds to the chain; `error` is the one the retry decision reads. @internal */
+export interface Failed {
+  readonly error: IntegrationError.IntegrationError | undefined
+  readonly records: ReadonlyArray<Failure>
+  readonly providers: ReadonlyArray<string>
+}
+
+/**
+ * Reads a handler's failure: an `IntegrationError` is one record; a
+ * `FailoverError` is a record per provider tried; a defect is a `Defect`
+ * record and no error (it is dead-lettered, never retried). Interruption
+ * alone is not a failure (`undefined`): the store gets the job back.
+ *
+ * @internal
+ */
+export const failureOf = (
+  cause: Cause.Cause<IntegrationError.IntegrationError | FailoverError>,
+  at: number
+): Failed | undefined => {
+  if (Cause.hasInterruptsOnly(cause)) return undefined
+  const error = Option.getOrUndefined(Cause.findErrorOption(cause))
+  if (error === undefined) {
+    return {
+      error: undefined,
+      records: [{ at, provider: "", reason: "Defect", message: Cause.pretty(cause) }],
+      providers: []
+    }
+  }
+  if (IntegrationError.isIntegrationError(error)) {
+    return { error, records: [recordOf(error, at)], providers: [error.provider] }
+  }
+  const records = error.attempts
+    .filter((attempt) => attempt.outcome === "failed")
+    .map((attempt) => ({
+      at,
+      provider: attempt.provider,
+      reason: attempt.reason ?? attempt.outcome,
+      message: `${attempt.provider}: ${attempt.reason ?? attempt.outcome}`
+    }))
+  return {
+    error: error.lastError,
+    records: records.length > 0 ? records : [recordOf(error.lastError, at)],
+    providers: error.attempts.filter((attempt) => attempt.outcome !== "skipped").map((attempt) => attempt.provider)
+  }
+}
