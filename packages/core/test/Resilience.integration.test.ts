@@ -292,7 +292,8 @@ describe.skipIf(!reachable)("Resilience.layerRedis with Redis unreachable at sta
   it("without redisWhenAvailable, NodeRedis fails the layer build fast with a RedisError", async () => {
     const port = await closedPort()
     const w = start({ prefix: newPrefix(), openMillis: 30_000, mode: "call", url: `redis://127.0.0.1:${port}` })
-    const failed = await w.next(event("layerError"), 3_000)
+    // the wait covers the worker process starting; `t` (measured inside it) is what must be short
+    const failed = await w.next(event("layerError"), 15_000)
     expect(failed.error).toContain("RedisError")
     expect(failed.t).toBeLessThan(2_000)
     expect(w.logs()).toContain("ECONNREFUSED")
