@@ -1,7 +1,7 @@
 /**
  * SQLite on Node's built-in `node:sqlite` as an Effect `SqlClient`: the
  * embedded store (one file, nothing to install) for the outbox, dead letters,
- * audit and overrides, and for `PersistedQueue.layerStoreSql`.
+ * audit and overrides, and for the outbox's queues (`QueueStore.layerSql`).
  *
  * TEMPORARY PORT. `@effect/sql-sqlite-node@4.0.0-beta.102`, the newest release,
  * does not load with effect 4.1 (it imports `effect/unstable/sql/...`, and 4.1's
@@ -163,10 +163,10 @@ export const make = (
  * ```ts
  * import { Layer } from "effect"
  * import { PersistedQueue } from "effect/persistence"
- * import { Sqlite } from "@wedsync/core"
+ * import { QueueStore, Sqlite } from "@wedsync/core"
  *
  * const queues = PersistedQueue.layer.pipe(
- *   Layer.provide(PersistedQueue.layerStoreSql()),
+ *   Layer.provide(QueueStore.layerSql()),
  *   Layer.provide(Sqlite.layer({ filename: "./wedsync.db" }))
  * )
  * ```
