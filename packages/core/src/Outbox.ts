@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Schema, type Scope } from "effect"
+import { type Cause, Clock, Context, Effect, Layer, Schema, type Scope } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import * as Correlation from "./Correlation.ts"
 import * as DeadLetters from "./DeadLetters.ts"
@@ -101,6 +101,37 @@ export const Envelope = Schema.Struct({
 /** @internal */
 export type Envelope = typeof Envelope.Type
 
+/**
+ * The envelope as the queues hold it: plain JSON, written and read by hand
+ * rather than through the `Envelope` schema. A job is validated once, when it
+ * is offered; decoding it again on every take and encoding it on every retry
+ * was the outbox's largest cost per job. A row that does not read back is
+ * decoded with the schema, and failing that the take fails (the store retries
+ * it, then marks it failed) — it cannot be dead-lettered without its id.
+ */
+const stored = (envelope: Envelope): unknown => ({
+  ...envelope,
+  job: { ...envelope.job, ...(envelope.job.wedding === undefined ? {} : { wedding: { ...envelope.job.wedding } }) }
+})
+
+const decodeEnvelope = Schema.decodeUnknownSync(Envelope)
+
+const restored = (row: unknown): Envelope => {
+  const value = row as Envelope
+  try {
+    const { wedding, ...job } = value.job
+    return {
+      ...value,
+      job: new Job(
+        wedding === undefined ? job : { ...job, wedding: new WeddingContext.Wedding(wedding, { disableChecks: true }) },
+        { disableChecks: true }
+      )
+    }
+  } catch {
+    return decodeEnvelope(row)
+  }
+}
+
 /** What {@link Outbox.offer} takes: a job whose correlation id defaults to the current one (or a fresh one). @since 0.1.0 */
 export type JobInput = Omit<typeof Job.Encoded, "correlationId"> & { readonly correlationId?: string | undefined }
 
@@ -135,7 +166,7 @@ export class Outbox extends Context.Service<
     /** Persists a job; resolves once it is durable. The same id twice is one job. */
     readonly offer: (job: JobInput) => Effect.Effect<Offered, StoreError.StoreError | Schema.SchemaError>
     /** The queues of both lanes, for workers. @internal */
-    readonly lanes: Readonly<Record<Lane, PersistedQueue.PersistedQueue<Envelope>>>
+    readonly lanes: Readonly<Record<Lane, PersistedQueue.PersistedQueue<unknown>>>
     /** Claims beyond which a job is dead-lettered as `Crashed`. @internal */
     readonly maxClaims: number
   }
@@ -153,17 +184,16 @@ export interface Options {
 }
 
 const storeError = StoreError.from("outbox.offer")
+const decodeJob = Schema.decodeUnknownEffect(Job)
 
 /** Offers an envelope to its lane, delayed as the retry decision said. */
 const put = (lanes: Outbox["Service"]["lanes"], envelope: Envelope, delayMillis: number) =>
-  Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const lane: Lane = isCritical(envelope.job.wedding, now) ? "critical" : "standard"
     const id = queueId(envelope.job.id, envelope.replay, envelope.deferredAttempt)
-    yield* lanes[lane]
-      .offer(envelope, { id, ...(delayMillis > 0 ? { delay: delayMillis } : {}) })
-      .pipe(Effect.mapError(storeError))
-    return { id: envelope.job.id, lane }
+    return lanes[lane]
+      .offer(stored(envelope), delayMillis > 0 ? { id, delay: delayMillis } : { id })
+      .pipe(Effect.mapError(storeError), Effect.as<Offered>({ id: envelope.job.id, lane }))
   })
 
 const fresh = (job: Job, replay: number): Envelope => ({
@@ -179,14 +209,14 @@ const makeOutbox = (options: Options) =>
     const names = laneNames(options.name ?? "wedsync_outbox")
     const maxClaims = options.maxClaims ?? 5
     // Claims beyond maxClaims are caught by the worker and dead-lettered; the queue's own limit is only a backstop.
-    const make = (name: string) => PersistedQueue.make({ name, schema: Envelope, maxAttempts: maxClaims + 5 })
+    const make = (name: string) => PersistedQueue.make({ name, schema: Schema.Unknown, maxAttempts: maxClaims + 5 })
     const lanes = { critical: yield* make(names.critical), standard: yield* make(names.standard) }
+    const offerAs = (input: JobInput, correlationId: string) =>
+      Effect.flatMap(decodeJob({ ...input, correlationId }), (job) => put(lanes, fresh(job, 0), 0))
     const offer = (input: JobInput) =>
-      Effect.gen(function* () {
-        const correlationId = input.correlationId ?? (yield* Correlation.current) ?? Correlation.make()
-        const job = yield* Schema.decodeUnknownEffect(Job)({ ...input, correlationId })
-        return yield* put(lanes, fresh(job, 0), 0)
-      })
+      input.correlationId === undefined
+        ? Effect.flatMap(Correlation.current, (current) => offerAs(input, current ?? Correlation.make()))
+        : offerAs(input, input.correlationId)
     return Outbox.of({ offer, lanes, maxClaims })
   })
 
@@ -212,15 +242,15 @@ const jobOf = (letter: DeadLetters.DeadLetter) =>
 
 /**
  * The outbox on the current `PersistedQueueFactory` (choose the store by
- * providing `PersistedQueue.layer` over `layerStoreSql` on SQLite or
- * PostgreSQL, or `layerStoreRedis`), also providing the dead letters'
- * `Replayer`.
+ * providing `PersistedQueue.layer` over `QueueStore.layerSql` on SQLite or
+ * PostgreSQL, or `PersistedQueue.layerStoreRedis`), also providing the dead
+ * letters' `Replayer`.
  *
  * @example
  * ```ts
  * const outbox = Outbox.layer().pipe(
  *   Layer.provide(PersistedQueue.layer),
- *   Layer.provide(PersistedQueue.layerStoreSql()),
+ *   Layer.provide(QueueStore.layerSql()),
  *   Layer.provide(Sqlite.layer({ filename: "wedsync.db" }))
  * )
  * ```
@@ -279,46 +309,22 @@ const deadLetter = (envelope: Envelope, reason: string, now: number) =>
     )
   })
 
-const runOne = <R>(
+/** What follows a failed run: retried later, or dead-lettered. */
+const afterFailure = (
   outbox: Outbox["Service"],
-  handlers: Readonly<Record<string, Handler<R>>>,
   envelope: Envelope,
-  claims: number
+  cause: Cause.Cause<IntegrationError.IntegrationError | Failover.FailoverError>,
+  now: number
 ) =>
   Effect.gen(function* () {
     const { job } = envelope
-    const now = yield* Clock.currentTimeMillis
-    const expired = job.mustArriveBy !== undefined && now > job.mustArriveBy && job.late !== "deliver"
-    if (expired) {
-      return yield* deadLetter(
-        { ...envelope, failures: [...envelope.failures, expiredRecord(job, now)] },
-        "Expired",
-        now
-      )
-    }
-    if (claims > outbox.maxClaims) {
-      const crashed = crashedRecord(claims, now)
-      return yield* deadLetter({ ...envelope, failures: [...envelope.failures, crashed] }, "Crashed", now)
-    }
-    const handler = handlers[job.operation]
-    if (handler === undefined) {
-      const missing = { at: now, provider: "", reason: "Misconfigured", message: `no handler for ${job.operation}` }
-      return yield* deadLetter({ ...envelope, failures: [...envelope.failures, missing] }, "Misconfigured", now)
-    }
-    const wedding = job.wedding === undefined ? undefined : WeddingContext.resolve(job.wedding, now)
-    // suspended, so a handler that throws is a defect dead-lettered here, not a claim the store retries until it drops it
-    const run = Effect.suspend(() => handler(job, { attempt: envelope.deferredAttempt + 1 })).pipe(
-      Correlation.withId(job.correlationId),
-      job.wedding === undefined ? (effect) => effect : WeddingContext.provide(job.wedding)
-    )
-    const exit = yield* Effect.exit(run)
-    if (exit._tag === "Success") return
-    const failed = failureOf(exit.cause, now)
-    if (failed === undefined) return yield* Effect.failCause(exit.cause as never)
+    const failed = failureOf(cause, now)
+    if (failed === undefined) return yield* Effect.failCause(cause as never)
     const failures = [...envelope.failures, ...failed.records]
     const providersTried = [...new Set([...envelope.providersTried, ...failed.providers])]
     const next = { ...envelope, failures, providersTried }
     if (failed.error === undefined) return yield* deadLetter(next, "Defect", now)
+    const wedding = job.wedding === undefined ? undefined : WeddingContext.resolve(job.wedding, now)
     const policy = (yield* Effect.service(Policy.Policies)).get(job.service, failed.error.provider)
     const decision = Retry.decide(failed.error, policy, wedding, envelope.deferredAttempt)
     const reason = failed.error.reason._tag
@@ -328,6 +334,39 @@ const runOne = <R>(
     }
     yield* Effect.logDebug(`outbox ${job.id}: ${decision.why}`)
     yield* put(outbox.lanes, { ...next, deferredAttempt: envelope.deferredAttempt + 1 }, decision.delayMillis)
+  })
+
+// The success path is the hot one: no generator, one clock read.
+const runOne = <R>(
+  outbox: Outbox["Service"],
+  handlers: Readonly<Record<string, Handler<R>>>,
+  envelope: Envelope,
+  claims: number
+) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const { job } = envelope
+    const expired = job.mustArriveBy !== undefined && now > job.mustArriveBy && job.late !== "deliver"
+    if (expired) {
+      return deadLetter({ ...envelope, failures: [...envelope.failures, expiredRecord(job, now)] }, "Expired", now)
+    }
+    if (claims > outbox.maxClaims) {
+      const crashed = crashedRecord(claims, now)
+      return deadLetter({ ...envelope, failures: [...envelope.failures, crashed] }, "Crashed", now)
+    }
+    const handler = handlers[job.operation]
+    if (handler === undefined) {
+      const missing = { at: now, provider: "", reason: "Misconfigured", message: `no handler for ${job.operation}` }
+      return deadLetter({ ...envelope, failures: [...envelope.failures, missing] }, "Misconfigured", now)
+    }
+    // suspended, so a handler that throws is a defect dead-lettered here, not a claim the store retries until it drops it
+    const run = Effect.suspend(() => handler(job, { attempt: envelope.deferredAttempt + 1 })).pipe(
+      Correlation.withId(job.correlationId),
+      job.wedding === undefined ? (effect) => effect : WeddingContext.provide(job.wedding)
+    )
+    return Effect.matchCauseEffect(run, {
+      onSuccess: () => Effect.void,
+      onFailure: (cause) => afterFailure(outbox, envelope, cause, now)
+    })
   })
 
 const expiredRecord = (job: Job, now: number) => ({
@@ -369,7 +408,7 @@ export const worker = <R>(
     const outbox = yield* Effect.service(Outbox)
     const loop = (lane: Lane) =>
       outbox.lanes[lane]
-        .take((envelope, metadata) => runOne(outbox, handlers, envelope, metadata.attempts))
+        .take((row, metadata) => Effect.suspend(() => runOne(outbox, handlers, restored(row), metadata.attempts)))
         .pipe(
           Effect.catchCause((cause) => Effect.logWarning("outbox: a job will be retried by the store", cause)),
           Effect.forever

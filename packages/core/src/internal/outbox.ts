@@ -5,24 +5,17 @@
  *
  * @internal
  */
-import { Cause, Option, Schema } from "effect"
+import { Cause, Option } from "effect"
 import type { FailoverError } from "../Failover.ts"
 import * as IntegrationError from "../IntegrationError.ts"
+import { FailureRecord } from "./deadLetters/model.ts"
 import * as WeddingContext from "../WeddingContext.ts"
 
-/** One failure in a job's chain, as dead letters keep it. @internal */
-export const Failure = Schema.Struct({
-  at: Schema.Number,
-  provider: Schema.String,
-  reason: Schema.String,
-  message: Schema.String,
-  status: Schema.optional(Schema.Number),
-  providerCode: Schema.optional(Schema.String),
-  requestId: Schema.optional(Schema.String)
-})
+/** One failure in a job's chain: the dead letters' record. @internal */
+export const Failure = FailureRecord
 
 /** @internal */
-export type Failure = typeof Failure.Type
+export type Failure = FailureRecord
 
 /** The queue names of the two lanes. @internal */
 export const laneNames = (prefix: string) => ({ critical: `${prefix}_critical`, standard: `${prefix}_standard` })

@@ -11,17 +11,16 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { PersistedQueue } from "effect/persistence"
-import { Audit, DeadLetters, Outbox, Sqlite } from "@wedsync/core"
+import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Faults from "../../src/Faults.ts"
 import * as Simulator from "../../src/Simulator.ts"
 import * as Resend from "../../src/simulators/resend.ts"
-import { queueOptions } from "../fixtures/outboxSetup.ts"
+import { deadLetterIds, queueOptions } from "../fixtures/outboxSetup.ts"
 
 const JOBS = 240
 const KILLS = 4
 const worker = fileURLToPath(new URL("../fixtures/outboxWorker.ts", import.meta.url))
-const operator = { actor: "crash-test", reason: "count the dead letters" }
 
 let sim: Simulator.Running<Resend.State, Resend.Credentials>
 let directory: string
@@ -47,7 +46,7 @@ const outboxLayer = (file: string) =>
     Layer.provideMerge(Outbox.layer()),
     Layer.provideMerge(Audit.layerSql),
     Layer.provide(PersistedQueue.layer),
-    Layer.provide(PersistedQueue.layerStoreSql(queueOptions)),
+    Layer.provide(QueueStore.layerSql(queueOptions)),
     Layer.provide(store(file))
   )
 
@@ -70,24 +69,6 @@ const offerAll = (file: string) =>
     }
   }).pipe(Effect.provide(outboxLayer(file)), Effect.runPromise)
 
-const deadLetterIds = (file: string) =>
-  Effect.gen(function* () {
-    const letters = yield* DeadLetters.DeadLetters
-    const ids: Array<string> = []
-    let cursor: string | undefined
-    do {
-      const page = yield* letters.list({}, cursor === undefined ? { limit: 500 } : { cursor, limit: 500 }, operator)
-      ids.push(...page.items.map((letter) => letter.id))
-      cursor = page.nextCursor
-    } while (cursor !== undefined)
-    return ids
-  }).pipe(
-    Effect.provide(
-      DeadLetters.layerSql.pipe(Layer.provide(readOnly), Layer.provide(Audit.layerSql), Layer.provide(store(file)))
-    ),
-    Effect.runPromise
-  )
-
 const startWorker = (file: string, ready: string) =>
   spawn(process.execPath, [worker], {
     env: {
@@ -100,12 +81,6 @@ const startWorker = (file: string, ready: string) =>
     },
     stdio: ["ignore", "ignore", "inherit"]
   })
-
-/** Listing needs no replays: a Replayer that refuses, so reading the dead letters cannot send anything. */
-const readOnly = Layer.succeed(
-  DeadLetters.Replayer,
-  DeadLetters.Replayer.of({ replay: () => Effect.die("this test only reads the dead letters") })
-)
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 
@@ -136,7 +111,7 @@ describe("the outbox survives SIGKILLed workers", () => {
     await new Promise((resolve) => last.once("exit", resolve))
 
     const sent = sentIds()
-    const dead = new Set(await deadLetterIds(file))
+    const dead = new Set(await deadLetterIds(store(file)))
     const all = Array.from({ length: JOBS }, (_, n) => jobId(n))
     const lost = all.filter((id) => !sent.has(id) && !dead.has(id))
     expect(lost).toEqual([])

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { PgClient } from "@effect/sql-pg"
-import { Audit, DeadLetters, Outbox } from "@wedsync/core"
+import { Outbox, QueueStore } from "@wedsync/core"
 import { Effect, Layer, Redacted } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { createClient } from "redis"
@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Faults from "../../src/Faults.ts"
 import * as Simulator from "../../src/Simulator.ts"
 import * as Resend from "../../src/simulators/resend.ts"
-import { queueOptions } from "../fixtures/outboxSetup.ts"
+import { deadLetterIds, queueOptions } from "../fixtures/outboxSetup.ts"
 
 const JOBS = 5_000
 const WORKERS = 3
@@ -30,7 +30,6 @@ const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 const run = `t${Date.now().toString(36)}${process.pid}`
 const worker = fileURLToPath(new URL("../fixtures/outboxWorker.ts", import.meta.url))
-const operator = { actor: "instances-test", reason: "count the dead letters" }
 
 const withDatabase = (url: string, name: string) => {
   const parsed = new URL(url)
@@ -106,36 +105,12 @@ const offerAll = () =>
     Effect.provide(
       Outbox.layer().pipe(
         Layer.provide(PersistedQueue.layer),
-        Layer.provide(PersistedQueue.layerStoreSql(queueOptions)),
+        Layer.provide(QueueStore.layerSql(queueOptions)),
         Layer.provide(store())
       )
     ),
     Effect.runPromise
   )
-
-const deadLetterIds = () =>
-  Effect.gen(function* () {
-    const letters = yield* DeadLetters.DeadLetters
-    const ids: Array<string> = []
-    let cursor: string | undefined
-    do {
-      const page = yield* letters.list({}, cursor === undefined ? { limit: 500 } : { cursor, limit: 500 }, operator)
-      ids.push(...page.items.map((letter) => letter.id))
-      cursor = page.nextCursor
-    } while (cursor !== undefined)
-    return ids
-  }).pipe(
-    Effect.provide(
-      DeadLetters.layerSql.pipe(Layer.provide(readOnly), Layer.provide(Audit.layerSql), Layer.provide(store()))
-    ),
-    Effect.runPromise
-  )
-
-/** Listing needs no replays: a Replayer that refuses, so reading the dead letters cannot send anything. */
-const readOnly = Layer.succeed(
-  DeadLetters.Replayer,
-  DeadLetters.Replayer.of({ replay: () => Effect.die("this test only reads the dead letters") })
-)
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 
@@ -171,7 +146,7 @@ describe.skipIf(!available)("three outbox workers on PostgreSQL and Redis", () =
 
     const all = Array.from({ length: JOBS }, (_, n) => jobId(n))
     const done = sent()
-    const dead = new Set(await deadLetterIds())
+    const dead = new Set(await deadLetterIds(store()))
     expect(all.filter((id) => !done.has(id) && !dead.has(id))).toEqual([])
     expect([...dead].sort()).toEqual(all.filter((_, n) => refused(n)).sort())
     expect([...sim.ledger.byKey("email")].filter(([, effects]) => effects.length > 1)).toEqual([])
