@@ -9,7 +9,6 @@
  * service is unreachable, and fails on CI (`CI=true`).
  */
 import { randomUUID } from "node:crypto"
-import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Redacted } from "effect"
@@ -19,31 +18,10 @@ import { afterAll, afterEach, describe, expect, it } from "vitest"
 import * as Audit from "../src/Audit.ts"
 import * as Overrides from "../src/Overrides.ts"
 import * as Resilience from "../src/Resilience.ts"
+import { databaseUrl, postgresUp, redisUp, redisUrl } from "./fixtures/services.ts"
 import { event, type Line, running, start, type Worker } from "./fixtures/workerProcess.ts"
 
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
-const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const script = fileURLToPath(new URL("./fixtures/overrides-worker.ts", import.meta.url))
-
-const answers = (url: string, defaultPort: number, probe?: { send: string; expect: string }): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = net.connect({ host: hostname, port: Number(port || defaultPort) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1_000, () => done(false))
-    socket.once("error", () => done(false))
-    socket.once("data", (data) => done(probe === undefined || data.toString().startsWith(probe.expect)))
-    socket.once("connect", () => (probe === undefined ? done(true) : socket.write(probe.send)))
-  })
-
-const redisUp = await answers(redisUrl, 6379, { send: "PING\r\n", expect: "+PONG" })
-const postgresUp = await answers(databaseUrl, 5432)
-if (process.env.CI === "true" && !(redisUp && postgresUp)) {
-  throw new Error(`CI=true and Redis (${redisUp}) or PostgreSQL (${postgresUp}) is unreachable: the suite must run`)
-}
 
 afterEach(() => {
   for (const child of running) child.kill("SIGKILL")
