@@ -9,7 +9,6 @@
  * Without a reachable PostgreSQL the suite is skipped locally and fails on CI.
  */
 import { randomBytes } from "node:crypto"
-import * as net from "node:net"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
@@ -18,26 +17,7 @@ import * as Audit from "../src/Audit.ts"
 import * as DeadLetters from "../src/DeadLetters.ts"
 import { deadLettersSuite } from "./DeadLettersSuite.ts"
 import { recordingReplayer } from "./fixtures/deadLetters.ts"
-
-const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-
-const canConnect = (target: string, timeoutMillis = 1_000): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(target)
-    const socket = net.connect({ host: hostname, port: Number(port || 5432) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(timeoutMillis, () => done(false))
-    socket.once("error", () => done(false))
-    socket.once("connect", () => done(true))
-  })
-
-const reachable = await canConnect(url)
-if (!reachable && process.env.CI === "true") {
-  throw new Error(`PostgreSQL is not reachable at DATABASE_URL and CI=true: the integration suite must run`)
-}
+import { databaseUrl as url, postgresUp as reachable } from "./fixtures/services.ts"
 
 /** A PgClient whose connections live in a fresh schema, dropped when the layer is released. */
 const freshSchema = (schema = `t_${randomBytes(6).toString("hex")}`): Layer.Layer<SqlClient.SqlClient, unknown> =>

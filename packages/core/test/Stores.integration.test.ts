@@ -11,29 +11,9 @@ import { PgClient } from "@effect/sql-pg"
 import { describe } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
-import * as net from "node:net"
 import { afterAll } from "vitest"
 import { persistedQueueSuite } from "./fixtures/persistedQueueSuite.ts"
-
-const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-
-const canConnect = (url: string, timeoutMillis = 1_000): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = net.connect({ host: hostname, port: Number(port || 5432) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(timeoutMillis, () => done(false))
-    socket.once("error", () => done(false))
-    socket.once("connect", () => done(true))
-  })
-
-const reachable = await canConnect(databaseUrl)
-if (!reachable && process.env.CI === "true") {
-  throw new Error(`PostgreSQL is not reachable at ${databaseUrl} (DATABASE_URL) and CI=true: the suite must run`)
-}
+import { databaseUrl, postgresUp as reachable } from "./fixtures/services.ts"
 
 const pg = PgClient.layer({ url: Redacted.make(databaseUrl) })
 const tableName = `test_queue_${Date.now().toString(36)}_${process.pid}`
