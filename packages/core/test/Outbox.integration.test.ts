@@ -9,12 +9,14 @@ import { NodeRedis } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
 import { PersistedQueue } from "effect/persistence"
+import { createClient } from "redis"
 import { afterAll, describe } from "vitest"
 import * as QueueStore from "../src/QueueStore.ts"
 import { databaseUrl, postgresUp, redisUp, redisUrl } from "./fixtures/services.ts"
 import { outboxSuite } from "./OutboxSuite.ts"
 
 const tables: Array<string> = []
+const prefixes: Array<string> = []
 const postgres = PgClient.layer({ url: Redacted.make(databaseUrl) })
 
 afterAll(async () => {
@@ -33,10 +35,24 @@ describe.skipIf(!postgresUp)("on PostgreSQL", () => {
   })
 })
 
+afterAll(async () => {
+  if (!redisUp || prefixes.length === 0) return
+  const redis = createClient({ url: redisUrl })
+  await redis.connect()
+  for (const prefix of prefixes) {
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await redis.del(keys)
+    }
+  }
+  await redis.quit()
+})
+
 describe.skipIf(!redisUp)("on Redis", () => {
-  outboxSuite("PersistedQueue.layerStoreRedis", () =>
-    PersistedQueue.layerStoreRedis({ prefix: `wedsync:outbox-test:${randomUUID()}:`, pollInterval: "10 millis" }).pipe(
+  outboxSuite("PersistedQueue.layerStoreRedis", () => {
+    const prefix = `wedsync:outbox-test:${randomUUID()}:`
+    prefixes.push(prefix)
+    return PersistedQueue.layerStoreRedis({ prefix, pollInterval: "10 millis" }).pipe(
       Layer.provide(NodeRedis.layer({ url: redisUrl }))
     )
-  )
+  })
 })
