@@ -1,0 +1,158 @@
+/**
+ * The Resend `EmailProvider`, on the official `resend` SDK.
+ *
+ * Each call carries an AbortSignal joined from the Effect's interruption and
+ * the adapter's own timeout (Resend's SDK has none), so a policy timeout or an
+ * interruption really aborts the HTTP request. The SDK never retries and never
+ * throws; its `{ error, headers }` answers are classified by pure functions in
+ * `internal/resendErrors.ts`. `message.idempotencyKey` is sent as Resend's
+ * `Idempotency-Key`, so a retry after an ambiguous failure is accepted once.
+ *
+ * @example
+ * ```ts
+ * import { Config, Redacted } from "effect"
+ * import { Resend } from "@wedsync/adapter-email"
+ *
+ * const live = Resend.layer({ apiKey: Redacted.make(process.env.RESEND_API_KEY ?? "") })
+ * const fromEnv = Resend.layerConfig({ apiKey: Config.Redacted("RESEND_API_KEY") })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Config, Duration, Effect, Layer, Redacted } from "effect"
+import { EmailProvider, type IntegrationError } from "@wedsync/core"
+import { type CreateEmailOptions, Resend as ResendSdk } from "resend"
+import { classify, type Headers, type ResendError } from "./internal/resendErrors.ts"
+
+const PROVIDER = "resend"
+
+/** Resend's API. @since 0.1.0 */
+export const defaultBaseUrl = "https://api.resend.com"
+
+/** Options of the Resend adapter. @since 0.1.0 */
+export interface Options {
+  /** The API key (`re_…`). */
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default {@link defaultBaseUrl}; a simulator's URL in tests. */
+  readonly baseUrl?: string | undefined
+  /** Aborts a request still running after this long (default 10 s); core's policy usually interrupts first. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+type Result<A> = {
+  readonly data: A | null
+  readonly error: ResendError | null
+  readonly headers: Headers
+}
+
+const list = (recipients: EmailProvider.Recipients): Array<string> =>
+  typeof recipients === "string" ? [recipients] : [...recipients]
+
+/**
+ * The Resend payload for a core message. Resend has no metadata field, so
+ * `metadata` is not sent; tags go as Resend tags.
+ *
+ * @since 0.1.0
+ */
+export const toPayload = (message: EmailProvider.EmailMessage): CreateEmailOptions => {
+  const optional = {
+    cc: message.cc === undefined ? undefined : list(message.cc),
+    bcc: message.bcc === undefined ? undefined : list(message.bcc),
+    replyTo: message.replyTo === undefined ? undefined : list(message.replyTo),
+    headers: message.headers,
+    tags: message.tags?.map((tag) => ({ name: tag.name, value: tag.value }))
+  }
+  const defined = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined))
+  const base = { from: message.from, to: list(message.to), subject: message.subject, ...defined }
+  // The message schema guarantees html or text.
+  return message.html === undefined
+    ? { ...base, text: message.text ?? "" }
+    : { ...base, html: message.html, ...(message.text === undefined ? {} : { text: message.text }) }
+}
+
+/** A signal that aborts after `timeout` (never, for an infinite one). @internal */
+export const timerFor = (timeout: Duration.Duration): AbortSignal =>
+  Duration.isFinite(timeout) ? AbortSignal.timeout(Duration.toMillis(timeout)) : new AbortController().signal
+
+/**
+ * Builds the Resend `EmailProvider` service.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options): EmailProvider.EmailProvider["Service"] => {
+  const apiKey = Redacted.value(options.apiKey)
+  const sdk = new ResendSdk(apiKey, { baseUrl: options.baseUrl ?? defaultBaseUrl })
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
+  const call = <A>(
+    operation: string,
+    request: (signal: AbortSignal) => Promise<Result<A>>
+  ): Effect.Effect<A, IntegrationError.IntegrationError> =>
+    Effect.suspend(() => {
+      const timer = timerFor(timeout)
+      const context = () => ({ timedOut: timer.aborted, timeout, secrets: [apiKey] })
+      return Effect.tryPromise({
+        try: (signal) => request(AbortSignal.any([signal, timer])),
+        // The SDK returns its failures; a rejection here is a bug in it, treated as an unreadable answer.
+        catch: () => classify(operation, { name: "application_error", statusCode: null }, null, context())
+      }).pipe(
+        Effect.flatMap((result) =>
+          result.error !== null || result.data === null
+            ? Effect.fail(classify(operation, result.error ?? {}, result.headers, context()))
+            : Effect.succeed(result.data)
+        )
+      )
+    })
+  const receipt = (id: string): EmailProvider.EmailReceipt => ({
+    provider: PROVIDER,
+    messageId: id,
+    acceptedAt: Date.now()
+  })
+  return EmailProvider.EmailProvider.of({
+    provider: PROVIDER,
+    send: (message) =>
+      call("send", (signal) =>
+        sdk.emails.send(toPayload(message), {
+          signal,
+          ...(message.idempotencyKey === undefined ? {} : { idempotencyKey: message.idempotencyKey })
+        })
+      ).pipe(Effect.map((data) => receipt(data.id))),
+    sendBatch: (messages) =>
+      messages.length === 0
+        ? Effect.succeed({ provider: PROVIDER, results: [] })
+        : call("sendBatch", (signal) => sdk.batch.send(messages.map(toPayload), { signal })).pipe(
+            Effect.map((data) => ({
+              provider: PROVIDER,
+              results: data.data.map((item) => ({ _tag: "Accepted" as const, receipt: receipt(item.id) }))
+            }))
+          )
+  })
+}
+
+/**
+ * The Resend `EmailProvider` layer.
+ *
+ * @example
+ * ```ts
+ * const email = Resend.layer({ apiKey: Redacted.make("re_123"), timeout: "5 seconds" })
+ * ```
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider> =>
+  Layer.sync(EmailProvider.EmailProvider, () => make(options))
+
+/**
+ * The Resend layer with its options read from `Config`.
+ *
+ * @example
+ * ```ts
+ * const email = Resend.layerConfig({
+ *   apiKey: Config.Redacted("RESEND_API_KEY"),
+ *   baseUrl: Config.String("RESEND_BASE_URL").pipe(Config.withDefault(Resend.defaultBaseUrl))
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  config: Config.Wrap<Options>
+): Layer.Layer<EmailProvider.EmailProvider, Config.ConfigError> =>
+  Layer.effect(EmailProvider.EmailProvider, Effect.map(Config.unwrap(config), make))

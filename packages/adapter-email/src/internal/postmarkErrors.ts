@@ -1,0 +1,124 @@
+/**
+ * Classification of Postmark's failures into `IntegrationError`s: pure
+ * functions of the `PostmarkError` the `postmark` SDK throws plus what the
+ * adapter's `fetch` wrapper saw (status, Retry-After; the SDK's errors carry
+ * no headers), and of the per-message `ErrorCode` in a batch answer.
+ *
+ * @internal
+ */
+import type { Duration } from "effect"
+import { IntegrationError } from "@wedsync/core"
+import { Errors } from "postmark"
+import { scrub } from "./answer.ts"
+
+/** What classification needs beyond the SDK's error: what the fetch wrapper saw. @internal */
+export interface Observed {
+  readonly status?: number | undefined
+  readonly retryAfter?: Duration.Duration | undefined
+  /** The SDK's own timeout fired (not an interruption from above). */
+  readonly timedOut: boolean
+  readonly timeout: Duration.Duration
+  /** Values that must never appear in the error (the server token). */
+  readonly secrets?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The reason for each Postmark `ErrorCode` (on a 422, or inside a batch
+ * answer); codes not listed are `InvalidRequest`.
+ *
+ * @internal
+ */
+export const reasonByCode: Readonly<Record<number, IntegrationError.AnswerReasonTag>> = {
+  10: "Unauthorized", // bad or missing server token
+  100: "Unavailable", // maintenance
+  // Inactive (suppressed) recipient: hard bounce, spam complaint or manual suppression.
+  406: "Rejected",
+  400: "Misconfigured", // From is not a confirmed sender signature
+  401: "Misconfigured", // sender signature not confirmed
+  405: "Misconfigured", // account out of credits
+  412: "Misconfigured", // pending account: may only send to its own domain
+  413: "Misconfigured", // account not approved to send
+  1235: "Misconfigured", // unknown MessageStream
+  1236: "Misconfigured", // MessageStream cannot send this message
+  1480: "Misconfigured" // sending from this account is blocked
+}
+
+/**
+ * The reason tag for an HTTP status and Postmark `ErrorCode`.
+ *
+ * @example
+ * ```ts
+ * tagFor(422, 406) // "Rejected": inactive recipient
+ * tagFor(422, 405) // "Misconfigured": out of credits
+ * tagFor(429, 0)   // "RateLimited"
+ * ```
+ * @internal
+ */
+export const tagFor = (status: number, code: number): IntegrationError.AnswerReasonTag => {
+  if (status === 401) return "Unauthorized"
+  if (status === 429) return "RateLimited"
+  if (status >= 500) return "Unavailable"
+  if (status === 422 || status === 200) return reasonByCode[code] ?? "InvalidRequest"
+  // A 404 means we are not talking to Postmark's API (a wrong base URL).
+  if (status === 404) return "Misconfigured"
+  return "InvalidRequest"
+}
+
+/**
+ * Classifies whatever a `postmark` SDK call rejected with.
+ *
+ * @example
+ * ```ts
+ * classify("send", error, { status: 422, timedOut: false, timeout: Duration.seconds(10) })
+ * // 422 / ErrorCode 406 → IntegrationError { reason: Rejected, status: 422, providerCode: "406" }
+ * ```
+ * @internal
+ */
+export const classify = (operation: string, cause: unknown, observed: Observed): IntegrationError.IntegrationError => {
+  const error = cause instanceof Errors.PostmarkError ? cause : undefined
+  const status =
+    error !== undefined && error.statusCode > 0 ? error.statusCode : observed.status === 0 ? undefined : observed.status
+  const code = error !== undefined && error.code > 0 ? error.code : undefined
+  const details = { status, providerCode: code === undefined ? undefined : String(code) }
+  const description = scrub(error?.message, observed.secrets ?? [])
+  if (observed.timedOut) {
+    return IntegrationError.make("postmark", operation, new IntegrationError.TimedOut({ timeout: observed.timeout }))
+  }
+  // Refused, reset, or a fetch failure: the SDK's statusCode 0.
+  const reason =
+    status === undefined
+      ? new IntegrationError.Unavailable({ description: description ?? "request failed" })
+      : IntegrationError.reasonFor(tagFor(status, code ?? 0), { description, retryAfter: observed.retryAfter })
+  return IntegrationError.make("postmark", operation, reason, details)
+}
+
+/**
+ * Classifies one refused message of a batch: the batch answered HTTP 200 and
+ * the refusal is only in the item's `ErrorCode`.
+ *
+ * @internal
+ */
+export const classifyBatchItem = (
+  code: number,
+  message: string | undefined,
+  secrets: ReadonlyArray<string> = []
+): IntegrationError.IntegrationError =>
+  IntegrationError.make(
+    "postmark",
+    "sendBatch",
+    IntegrationError.reasonFor(tagFor(200, code), { description: scrub(message, secrets) }),
+    { providerCode: String(code) }
+  )
+
+/**
+ * The error for an answer the adapter cannot read (no MessageID, a wrong-sized batch).
+ *
+ * @internal
+ */
+export const malformed = (operation: string, status: number | undefined): IntegrationError.IntegrationError =>
+  IntegrationError.make(
+    "postmark",
+    operation,
+    new IntegrationError.Unavailable({ description: "Postmark answered with an unreadable body" }),
+    { status }
+  )

@@ -1,0 +1,115 @@
+/**
+ * Classification of Resend's answers into `IntegrationError`s: pure functions
+ * of the `{ error, headers }` the `resend` SDK returns (it never throws).
+ *
+ * Resend's SDK hands back its JSON error body unchanged, so the `name` (e.g.
+ * `rate_limit_exceeded`) and `statusCode` come from the body, not from the HTTP
+ * status; a network failure, a refusal or an abort is the generic
+ * `application_error` with `statusCode: null`.
+ *
+ * @internal
+ */
+import type { Duration } from "effect"
+import { IntegrationError } from "@wedsync/core"
+import { parseRetryAfter, scrub } from "./answer.ts"
+
+/** The `error` of a Resend SDK result. @internal */
+export interface ResendError {
+  readonly name?: string | undefined
+  readonly statusCode?: number | null | undefined
+  readonly message?: string | undefined
+}
+
+/** The lower-cased response headers of a Resend SDK result (`null` when no answer came). @internal */
+export type Headers = Readonly<Record<string, string>> | null
+
+/** What the adapter knows beyond the SDK's result. @internal */
+export interface Context {
+  /** The adapter's own timeout fired (not an interruption from above). */
+  readonly timedOut?: boolean | undefined
+  readonly timeout?: Duration.Duration | undefined
+  /** Values that must never appear in the error (the API key). */
+  readonly secrets?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The reason for each Resend error `name` whose meaning does not depend on the status.
+ *
+ * @internal
+ */
+export const reasonByName: Readonly<Record<string, IntegrationError.AnswerReasonTag>> = {
+  rate_limit_exceeded: "RateLimited",
+  // Another request with this idempotency key is still running: try again shortly.
+  concurrent_idempotent_requests: "RateLimited",
+  daily_quota_exceeded: "Misconfigured",
+  monthly_quota_exceeded: "Misconfigured",
+  invalid_from_address: "Misconfigured",
+  invalid_region: "Misconfigured",
+  // A 404 or 405 means we are not talking to Resend's API (a wrong base URL).
+  not_found: "Misconfigured",
+  method_not_allowed: "Misconfigured",
+  missing_api_key: "Unauthorized",
+  invalid_api_key: "Unauthorized",
+  restricted_api_key: "Unauthorized",
+  security_error: "Rejected",
+  invalid_idempotency_key: "InvalidRequest",
+  invalid_idempotent_request: "InvalidRequest",
+  missing_required_field: "InvalidRequest",
+  invalid_parameter: "InvalidRequest",
+  invalid_attachment: "InvalidRequest",
+  invalid_access: "InvalidRequest",
+  internal_server_error: "Unavailable"
+}
+
+/**
+ * The reason tag for a Resend error name and status.
+ *
+ * @example
+ * ```ts
+ * tagFor("rate_limit_exceeded", 429) // "RateLimited"
+ * tagFor("validation_error", 403)    // "Misconfigured": unverified domain or test-only account
+ * ```
+ * @internal
+ */
+export const tagFor = (name: string | undefined, status: number | undefined): IntegrationError.AnswerReasonTag => {
+  const known = name === undefined ? undefined : reasonByName[name]
+  if (known !== undefined) return known
+  // Resend answers 403 validation_error for an unverified domain or a test-only account.
+  if (name === "validation_error") return status === 403 ? "Misconfigured" : "InvalidRequest"
+  if (status === undefined || status >= 500) return "Unavailable"
+  if (status === 429) return "RateLimited"
+  if (status === 401 || status === 403) return "Unauthorized"
+  return "InvalidRequest"
+}
+
+/**
+ * Classifies a failed Resend SDK result.
+ *
+ * @example
+ * ```ts
+ * classify("send", { name: "rate_limit_exceeded", statusCode: 429, message: "Too many requests" }, { "retry-after": "2" })
+ * // IntegrationError { reason: RateLimited { retryAfter: 2 seconds }, status: 429, providerCode: "rate_limit_exceeded" }
+ * ```
+ * @internal
+ */
+export const classify = (
+  operation: string,
+  error: ResendError,
+  headers: Headers,
+  context: Context = {}
+): IntegrationError.IntegrationError => {
+  const status = typeof error.statusCode === "number" ? error.statusCode : undefined
+  const details = {
+    status,
+    providerCode: error.name,
+    requestId: headers?.["x-request-id"] ?? headers?.["x-resend-request-id"]
+  }
+  if (context.timedOut === true && context.timeout !== undefined) {
+    return IntegrationError.make("resend", operation, new IntegrationError.TimedOut({ timeout: context.timeout }))
+  }
+  const reason = IntegrationError.reasonFor(tagFor(error.name, status), {
+    description: scrub(error.message, context.secrets ?? []),
+    retryAfter: parseRetryAfter(headers?.["retry-after"])
+  })
+  return IntegrationError.make("resend", operation, reason, details)
+}
