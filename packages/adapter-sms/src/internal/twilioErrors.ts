@@ -1,0 +1,132 @@
+/**
+ * Classification of Twilio failures into `IntegrationError`: pure functions
+ * from what a call left behind (the thrown value and the headers of the last
+ * response) to a reason. Twilio's `RestException` carries no headers, so the
+ * adapter hands over `lastResponse.headers` for Retry-After and
+ * `Twilio-Request-Id`. Messages never carry credentials: only Twilio's own
+ * error text, or an axios error code.
+ */
+import { Duration } from "effect"
+import { IntegrationError } from "@wedsync/core"
+import twilio from "twilio"
+import { parseRetryAfter } from "./retryAfter.ts"
+
+/** What a failed call left behind: the thrown value and the headers of the answer, if one came. */
+export interface Failure {
+  readonly cause: unknown
+  readonly headers?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * Twilio error codes and the reason each means.
+ *
+ * @example
+ * ```ts
+ * codeReasons[21610] // "Rejected": the recipient replied STOP
+ * ```
+ */
+export const codeReasons: Readonly<Record<number, IntegrationError.AnswerReasonTag>> = {
+  20003: "Unauthorized",
+  20005: "Misconfigured", // account suspended
+  20429: "RateLimited",
+  21611: "RateLimited", // the From number's queue is full
+  20500: "Unavailable",
+  20503: "Unavailable",
+  21212: "Misconfigured", // invalid From number
+  21408: "Misconfigured", // region not enabled for this account
+  21606: "Misconfigured", // From number not SMS-capable
+  21608: "Misconfigured", // trial account, unverified recipient
+  21612: "Misconfigured",
+  21211: "Rejected", // invalid To number
+  21610: "Rejected", // unsubscribed recipient
+  21614: "Rejected", // To is not a mobile number
+  21601: "InvalidRequest",
+  21602: "InvalidRequest",
+  21603: "InvalidRequest",
+  21604: "InvalidRequest",
+  21617: "InvalidRequest" // body too long
+}
+
+/**
+ * The reason an HTTP status means when Twilio gave no known code.
+ *
+ * @example
+ * ```ts
+ * reasonOfStatus(503) // "Unavailable"
+ * ```
+ */
+export const reasonOfStatus = (status: number): IntegrationError.AnswerReasonTag =>
+  status === 401 || status === 403
+    ? "Unauthorized"
+    : status === 429
+      ? "RateLimited"
+      : status >= 500 || status === 0
+        ? "Unavailable"
+        : "InvalidRequest"
+
+const header = (headers: Failure["headers"], name: string): string | undefined => {
+  const value = headers?.[name] ?? headers?.[name.toLowerCase()]
+  return typeof value === "string" ? value : Array.isArray(value) && typeof value[0] === "string" ? value[0] : undefined
+}
+
+interface AxiosLike {
+  readonly isAxiosError: true
+  readonly code?: string
+}
+
+const isAxiosError = (cause: unknown): cause is AxiosLike =>
+  typeof cause === "object" && cause !== null && (cause as { isAxiosError?: unknown }).isAxiosError === true
+
+const isCanceled = (cause: unknown): boolean =>
+  typeof cause === "object" &&
+  cause !== null &&
+  ((cause as { code?: unknown }).code === "ERR_CANCELED" || (cause as { name?: unknown }).name === "CanceledError")
+
+/**
+ * Classifies what a Twilio call threw: `RestException` by Twilio code (then by
+ * HTTP status), axios timeouts as TimedOut, every other network failure and a
+ * garbled answer as Unavailable.
+ *
+ * @example
+ * ```ts
+ * classify("send", { cause: restException, headers: { "retry-after": "2" } }, 10_000)
+ * ```
+ */
+export const classify = (
+  operation: string,
+  failure: Failure,
+  timeoutMillis: number,
+  now: number = Date.now()
+): IntegrationError.IntegrationError => {
+  const { cause, headers } = failure
+  const requestId = header(headers, "twilio-request-id")
+  if (cause instanceof twilio.RestException) {
+    const code = typeof cause.code === "number" ? cause.code : undefined
+    const tag = (code === undefined ? undefined : codeReasons[code]) ?? reasonOfStatus(cause.status)
+    const description = typeof cause.message === "string" ? cause.message : `HTTP ${cause.status}`
+    return IntegrationError.make(
+      "twilio",
+      operation,
+      IntegrationError.reasonFor(tag, {
+        description,
+        retryAfter: parseRetryAfter(header(headers, "retry-after"), now)
+      }),
+      { status: cause.status, providerCode: code === undefined ? undefined : String(code), requestId }
+    )
+  }
+  if (isAxiosError(cause) && (cause.code === "ECONNABORTED" || cause.code === "ETIMEDOUT")) {
+    return IntegrationError.make(
+      "twilio",
+      operation,
+      new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) })
+    )
+  }
+  const description = isCanceled(cause)
+    ? "request aborted"
+    : isAxiosError(cause)
+      ? `network error ${cause.code ?? "unknown"}`
+      : cause instanceof SyntaxError
+        ? "Twilio answered with a body that is not JSON"
+        : "Twilio answered with something unexpected"
+  return IntegrationError.make("twilio", operation, new IntegrationError.Unavailable({ description }), { requestId })
+}
