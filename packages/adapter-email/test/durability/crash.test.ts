@@ -13,9 +13,8 @@ import { Effect, Layer } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Faults from "../../src/Faults.ts"
-import * as Simulator from "../../src/Simulator.ts"
-import * as Resend from "../../src/simulators/resend.ts"
+import { Faults, Simulator } from "@wedsync/testkit"
+import * as Resend from "@wedsync/testkit/simulators/resend"
 import { deadLetterIds, queueOptions } from "../fixtures/outboxSetup.ts"
 
 const JOBS = 240
