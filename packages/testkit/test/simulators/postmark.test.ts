@@ -1,13 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import type { IncomingHttpHeaders } from "node:http"
-import { Duration, Effect, Exit, type Layer } from "effect"
-import { EmailProvider, type IntegrationError } from "@wedsync/core"
 import { Errors, ServerClient } from "postmark"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Faults from "../../src/Faults.ts"
 import * as Simulator from "../../src/Simulator.ts"
 import * as Postmark from "../../src/simulators/postmark.ts"
-import * as PostmarkAdapter from "../fixtures/adapters/postmark.ts"
 import { type Receiver, startReceiver } from "../fixtures/receiver.ts"
 
 type Running = Simulator.Running<Postmark.State, Postmark.Credentials>
@@ -261,48 +258,19 @@ const expectedErrors: Record<string, readonly [status: number, code: number, typ
   invalid_json: [422, 402, Errors.ApiInputError]
 }
 
-const adapter = (options: { readonly timeout?: Duration.Duration; readonly baseUrl?: string } = {}) =>
-  PostmarkAdapter.layer({ baseUrl: options.baseUrl ?? sim.url, credentials: sim.credentials, ...options })
-
-const coreMessage = (overrides: Partial<ConstructorParameters<typeof EmailProvider.EmailMessage>[0]> = {}) =>
-  new EmailProvider.EmailMessage({
-    from: "WedSync <hello@wedsync.example>",
-    to: "ana@example.com",
-    subject: "Your tasting is tomorrow",
-    text: "See you at 3 pm.",
-    ...overrides
-  })
-
-const withProvider = <A, E>(
-  use: (provider: EmailProvider.EmailProvider["Service"]) => Effect.Effect<A, E>,
-  layer: Layer.Layer<EmailProvider.EmailProvider> = adapter()
-) =>
-  Effect.gen(function* () {
-    return yield* use(yield* EmailProvider.EmailProvider)
-  }).pipe(Effect.provide(layer))
-
-const adapterError = (layer?: Layer.Layer<EmailProvider.EmailProvider>): Promise<IntegrationError.IntegrationError> =>
-  Effect.runPromise(Effect.flip(withProvider((provider) => provider.send(coreMessage()), layer)))
-
 describe("error catalogue", () => {
   it("covers every entry", () => {
     expect(Object.keys(Postmark.errors).sort()).toEqual(Object.keys(expectedErrors).sort())
   })
 
   it.each(Object.entries(expectedErrors))(
-    "%s reaches the SDK and the adapter as Postmark sends it",
+    "%s reaches the SDK as Postmark sends it",
     async (name, [status, code, type]) => {
-      sim.faults.add(Faults.failTimes(2, Faults.error(name, { retryAfterSeconds: 3 })))
+      sim.faults.add(Faults.failTimes(1, Faults.error(name, { retryAfterSeconds: 3 })))
       const error = await failure(client().sendEmail(email()))
       expect(error).toBeInstanceOf(type)
       expect(error).toMatchObject({ statusCode: status, code })
-      const classified = await adapterError()
-      expect(classified.reason._tag).toBe(Postmark.errors[name]?.reason)
-      expect(classified).toMatchObject({ provider: "postmark", operation: "send", status, providerCode: String(code) })
-      if (name === "rate_limited" || name === "service_unavailable") {
-        expect(classified.retryAfter && Duration.toMillis(classified.retryAfter)).toBe(3_000)
-      }
-      expect(sim.ledger.requests()).toHaveLength(2)
+      expect(sim.ledger.requests()).toHaveLength(1)
     }
   )
 
@@ -357,10 +325,9 @@ describe("transport faults", () => {
     expect(sim.ledger.sideEffects()).toHaveLength(0)
   })
 
-  it("Malformed: the SDK resolves with the raw text; the adapter calls it Unavailable", async () => {
-    sim.faults.add(Faults.failTimes(2, Faults.malformed))
+  it("Malformed: the SDK resolves with the raw text instead of failing", async () => {
+    sim.faults.add(Faults.failTimes(1, Faults.malformed))
     expect(await client().sendEmail(email())).toBe('{"id": "trunc')
-    expect((await adapterError()).reason._tag).toBe("Unavailable")
   })
 
   it("AmbiguousCommit: the SDK fails, yet the email was accepted and its webhook sent", async () => {
@@ -508,81 +475,5 @@ describe("webhooks", () => {
       await other.stop()
       await hooks.close()
     }
-  })
-})
-
-describe("fixture adapter", () => {
-  it("sends with the real SDK: one request, Postmark fields mapped from the core message", async () => {
-    const receipt = await Effect.runPromise(
-      withProvider((provider) =>
-        provider.send(
-          coreMessage({
-            to: ["ana@example.com", "ben@example.com"],
-            cc: "cy@example.com",
-            html: "<p>See you</p>",
-            headers: { "X-Wedding": "w_1" },
-            tags: [
-              { name: "kind", value: "reminder" },
-              { name: "vendor", value: "caterer" }
-            ],
-            metadata: { weddingId: "w_1" }
-          })
-        )
-      )
-    )
-    expect(receipt).toMatchObject({ provider: "postmark", messageId: sim.ledger.sideEffects("email")[0]?.id })
-    expect(JSON.parse(sim.ledger.requests()[0]?.body ?? "")).toMatchObject({
-      To: "ana@example.com, ben@example.com",
-      Cc: "cy@example.com",
-      Tag: "reminder",
-      Metadata: { weddingId: "w_1", vendor: "caterer" },
-      Headers: [{ Name: "X-Wedding", Value: "w_1" }],
-      MessageStream: "outbound"
-    })
-    expect(sim.ledger.requests()).toHaveLength(1)
-  })
-
-  it("gives a batch one result per message, refusals classified by ErrorCode", async () => {
-    const batch = await Effect.runPromise(
-      withProvider((provider) =>
-        provider.sendBatch([
-          coreMessage(),
-          coreMessage({ to: "hardbounce@example.com" }),
-          coreMessage({ from: "a@unverified.example" })
-        ])
-      )
-    )
-    expect(batch.results.map((result) => result._tag)).toEqual(["Accepted", "Failed", "Failed"])
-    const reasons = batch.results.map((result) =>
-      result._tag === "Failed" ? [result.error.reason._tag, result.error.providerCode] : []
-    )
-    expect(reasons).toEqual([[], ["Rejected", "406"], ["Misconfigured", "400"]])
-    expect(sim.ledger.requests()).toHaveLength(1)
-  })
-
-  it("aborts the HTTP request when the Effect is interrupted", async () => {
-    sim.faults.add(Faults.rule(Faults.hang, { times: 1 }))
-    const started = Date.now()
-    const exit = await Effect.runPromiseExit(
-      withProvider((provider) => provider.send(coreMessage())).pipe(Effect.timeout(Duration.millis(150)))
-    )
-    expect(Exit.isFailure(exit)).toBe(true)
-    await eventually(() => sim.ledger.requests()[0]?.outcome === "clientAborted", 1_000)
-    expect(Date.now() - started).toBeLessThan(1_500)
-  })
-
-  it("classifies its own timeout, resets and refusals, and never exposes the token", async () => {
-    sim.faults.script("email.send", [Faults.hang, Faults.reset])
-    const timedOut = await adapterError(adapter({ timeout: Duration.millis(300) }))
-    expect(timedOut.reason).toMatchObject({ _tag: "TimedOut" })
-    const reset = await adapterError()
-    const refused = await adapterError(adapter({ baseUrl: `http://127.0.0.1:${await Simulator.closedPort()}` }))
-    expect([reset.reason._tag, refused.reason._tag]).toEqual(["Unavailable", "Unavailable"])
-    sim.faults.add(Faults.failTimes(1, Faults.error("invalid_server_token")))
-    const unauthorized = await adapterError()
-    for (const error of [timedOut, reset, refused, unauthorized]) {
-      expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(sim.credentials.serverToken)
-    }
-    expect(unauthorized.reason._tag).toBe("Unauthorized")
   })
 })
