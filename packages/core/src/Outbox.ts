@@ -49,6 +49,7 @@ import * as Correlation from "./Correlation.ts"
 import * as DeadLetters from "./DeadLetters.ts"
 import type * as Failover from "./Failover.ts"
 import type * as IntegrationError from "./IntegrationError.ts"
+import type { NotificationError } from "./Notifications.ts"
 import { Failure, failureOf, isCritical, laneNames, queueId } from "./internal/outbox.ts"
 import { EpochMillis, NonEmptyString } from "./internal/schemas.ts"
 import * as Policy from "./Policy.ts"
@@ -145,15 +146,24 @@ export interface Offered {
 export type Lane = "critical" | "standard"
 
 /**
- * A handler for one operation. It fails with the `IntegrationError` its
- * adapter classified (or a `FailoverError` when it ran a failover plan).
+ * What a handler fails with: the `IntegrationError` its adapter classified, a
+ * `FailoverError` when it ran a failover plan, or a `NotificationError` when it
+ * sent a notification across channels. The retry decision reads the last
+ * provider error; the dead letter keeps every attempt.
+ *
+ * @since 0.1.0
+ */
+export type HandlerError = IntegrationError.IntegrationError | Failover.FailoverError | NotificationError
+
+/**
+ * A handler for one operation.
  *
  * @since 0.1.0
  */
 export type Handler<R = never> = (
   job: Job,
   context: { readonly attempt: number }
-) => Effect.Effect<unknown, IntegrationError.IntegrationError | Failover.FailoverError, R>
+) => Effect.Effect<unknown, HandlerError, R>
 
 /**
  * The outbox.
@@ -310,12 +320,7 @@ const deadLetter = (envelope: Envelope, reason: string, now: number) =>
   })
 
 /** What follows a failed run: retried later, or dead-lettered. */
-const afterFailure = (
-  outbox: Outbox["Service"],
-  envelope: Envelope,
-  cause: Cause.Cause<IntegrationError.IntegrationError | Failover.FailoverError>,
-  now: number
-) =>
+const afterFailure = (outbox: Outbox["Service"], envelope: Envelope, cause: Cause.Cause<HandlerError>, now: number) =>
   Effect.gen(function* () {
     const { job } = envelope
     const failed = failureOf(cause, now)

@@ -7,6 +7,7 @@
  */
 import { Cause, Option } from "effect"
 import type { FailoverError } from "../Failover.ts"
+import type { NotificationError } from "../Notifications.ts"
 import * as IntegrationError from "../IntegrationError.ts"
 import { FailureRecord } from "./deadLetters/model.ts"
 import * as WeddingContext from "../WeddingContext.ts"
@@ -56,14 +57,14 @@ export interface Failed {
 
 /**
  * Reads a handler's failure: an `IntegrationError` is one record; a
- * `FailoverError` is a record per provider tried; a defect is a `Defect`
+ * `FailoverError` or `NotificationError` is a record per provider tried; a defect is a `Defect`
  * record and no error (it is dead-lettered, never retried). Interruption
  * alone is not a failure (`undefined`): the store gets the job back.
  *
  * @internal
  */
 export const failureOf = (
-  cause: Cause.Cause<IntegrationError.IntegrationError | FailoverError>,
+  cause: Cause.Cause<IntegrationError.IntegrationError | FailoverError | NotificationError>,
   at: number
 ): Failed | undefined => {
   if (Cause.hasInterruptsOnly(cause)) return undefined
