@@ -1,6 +1,6 @@
 /**
- * `pnpm playground`: runs the offline failover scenario and prints a readable
- * account of what happened.
+ * `pnpm playground`: runs the offline scenarios (real adapters against local
+ * simulators) and prints a readable account of what happened.
  */
 import { Effect } from "effect"
 import * as Scenario from "./scenario.ts"
@@ -13,7 +13,8 @@ const describe = (delivery: Scenario.Delivery) => {
 }
 
 const report = await Effect.runPromise(Scenario.run)
-console.log("WedSync playground: wedding reminders with Resend as primary and Postmark as backup\n")
+console.log("WedSync playground, offline: the real Resend, Postmark, Twilio and Vonage SDKs against local simulators\n")
+console.log("1. Wedding reminders by email, Resend as primary and Postmark as backup\n")
 console.log("Resend fails from reminder 6 to 17, then recovers.\n")
 for (const delivery of report.deliveries) console.log(describe(delivery))
 console.log("\nWhat the engine saw:")
@@ -36,3 +37,22 @@ for (const provider of report.health) {
 }
 const lost = report.deliveries.filter((delivery) => delivery.servedBy === undefined).length
 console.log(`\n${report.deliveries.length - lost} of ${report.deliveries.length} reminders delivered, ${lost} lost.`)
+
+console.log("\n2. Reminders by SMS (Twilio, then Vonage), falling back to email")
+console.log(
+  "Twilio answers 429 (Retry-After 30 s) from reminder 4; Vonage is down too from 7; both are back at 10,\n" +
+    "but Twilio's circuit stays open for its Retry-After, so Vonage serves.\n"
+)
+for (const notice of report.notices) {
+  const path = notice.attempts
+    .map(
+      (attempt) =>
+        `${attempt.channel}/${attempt.provider} ${attempt.outcome}${attempt.reason ? ` (${attempt.reason})` : ""}`
+    )
+    .join(" → ")
+  console.log(
+    `  reminder ${String(notice.index).padStart(2)}: ${notice.servedBy ? `sent by ${notice.servedBy}` : "NOT SENT"}  [${path}]`
+  )
+}
+const unsent = report.notices.filter((notice) => notice.servedBy === undefined).length
+console.log(`\n${report.notices.length - unsent} of ${report.notices.length} reminders delivered, ${unsent} lost.`)

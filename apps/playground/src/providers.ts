@@ -1,63 +1,80 @@
 /**
- * Two in-process email providers for the offline playground. They implement
- * the real `EmailProvider` port; an outage switch makes one answer like a
- * provider having a bad day (HTTP 503 with a request id).
+ * The playground's providers: the published adapters (Resend, Postmark,
+ * Twilio, Vonage) on their real SDKs, each pointed at its simulator from
+ * `@wedsync/testkit`, started in this process on a free local port. Outages
+ * are injected into the simulators, so every failure the scenarios show went
+ * over HTTP and was classified by the adapter, exactly as in production.
  */
-import { Effect, Layer } from "effect"
-import { EmailProvider, IntegrationError } from "@wedsync/core"
+import { Effect, Redacted, type Scope } from "effect"
+import { Postmark, Resend } from "@wedsync/adapter-email"
+import { Twilio, Vonage } from "@wedsync/adapter-sms"
+import { Faults, Simulator } from "@wedsync/testkit"
+import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
+import * as ResendSim from "@wedsync/testkit/simulators/resend"
+import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
+import * as VonageSim from "@wedsync/testkit/simulators/vonage"
 
-/** A provider the playground can take down and bring back. */
-export interface PlaygroundProvider {
-  readonly name: string
-  readonly layer: Layer.Layer<EmailProvider.EmailProvider>
-  readonly sent: Array<string>
-  outage: boolean
-  latencyMillis: number
-}
-
-/** Builds an in-process email provider whose outage the scenario controls. */
-export const make = (name: string): PlaygroundProvider => {
-  const provider: PlaygroundProvider = {
-    name,
-    sent: [],
-    outage: false,
-    latencyMillis: 2,
-    layer: Layer.sync(EmailProvider.EmailProvider, () => {
-      let counter = 0
-      const send = (message: EmailProvider.EmailMessage) =>
-        Effect.gen(function* () {
-          yield* Effect.sleep(provider.latencyMillis)
-          counter++
-          if (provider.outage) {
-            return yield* Effect.fail(
-              IntegrationError.make(
-                name,
-                "send",
-                new IntegrationError.Unavailable({ description: "503 Service Unavailable" }),
-                {
-                  status: 503,
-                  requestId: `${name}_req_${counter}`
-                }
-              )
-            )
-          }
-          provider.sent.push(message.subject)
-          return {
-            provider: name,
-            messageId: `${name}_${counter}`,
-            acceptedAt: Date.now()
-          } satisfies EmailProvider.EmailReceipt
-        })
-      return EmailProvider.EmailProvider.of({
-        provider: name,
-        send,
-        sendBatch: (messages) =>
-          Effect.map(Effect.forEach(messages, send), (receipts) => ({
-            provider: name,
-            results: receipts.map((receipt) => ({ _tag: "Accepted" as const, receipt }))
-          }))
-      })
-    })
+/** The four running simulators and an adapter layer for each. */
+export interface Providers {
+  readonly simulators: {
+    readonly resend: Simulator.Running<ResendSim.State, ResendSim.Credentials>
+    readonly postmark: Simulator.Running<PostmarkSim.State, PostmarkSim.Credentials>
+    readonly twilio: Simulator.Running<TwilioSim.State, TwilioSim.Credentials>
+    readonly vonage: Simulator.Running<VonageSim.State, VonageSim.Credentials>
   }
-  return provider
+  readonly resend: ReturnType<typeof Resend.layer>
+  readonly postmark: ReturnType<typeof Postmark.layer>
+  readonly twilio: ReturnType<typeof Twilio.layer>
+  readonly vonage: ReturnType<typeof Vonage.layer>
 }
+
+/** A simulator the scenarios can take down and bring back. */
+export interface Switchable {
+  readonly faults: { add(rule: Faults.Rule): unknown; clear(): void }
+}
+
+/** Every request fails as the provider fails when it is down (HTTP 503, or Vonage's 200 with status 5). */
+export const down = (sim: Switchable): void => {
+  sim.faults.clear()
+  sim.faults.add(Faults.rule(Faults.error("unavailable")))
+}
+
+/** Every request is answered with the provider's 429 and a Retry-After. */
+export const rateLimited = (sim: Switchable): void => {
+  sim.faults.clear()
+  sim.faults.add(Faults.rule(Faults.error("rateLimited", { retryAfterSeconds: 30 })))
+}
+
+/** The provider answers normally again. */
+export const up = (sim: Switchable): void => sim.faults.clear()
+
+/** Starts the simulators (stopped when the scope closes) and builds the adapter layers. */
+export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
+  Effect.all(
+    [
+      Simulator.scoped(ResendSim.definition, { seed: 1 }),
+      Simulator.scoped(PostmarkSim.definition, { seed: 2 }),
+      Simulator.scoped(TwilioSim.definition, { seed: 3 }),
+      Simulator.scoped(VonageSim.definition, { seed: 4 })
+    ],
+    { concurrency: "unbounded" }
+  ),
+  ([resend, postmark, twilio, vonage]) => ({
+    simulators: { resend, postmark, twilio, vonage },
+    resend: Resend.layer({ baseUrl: resend.url, apiKey: Redacted.make(resend.credentials.apiKey) }),
+    postmark: Postmark.layer({
+      baseUrl: postmark.url,
+      serverToken: Redacted.make(postmark.credentials.serverToken)
+    }),
+    twilio: Twilio.layer({
+      baseUrl: twilio.url,
+      accountSid: twilio.credentials.accountSid,
+      authToken: Redacted.make(twilio.credentials.authToken)
+    }),
+    vonage: Vonage.layer({
+      baseUrl: vonage.url,
+      apiKey: vonage.credentials.apiKey,
+      apiSecret: Redacted.make(vonage.credentials.apiSecret)
+    })
+  })
+)

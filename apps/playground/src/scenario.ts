@@ -1,12 +1,15 @@
 /**
- * The playground's first scenario: wedding reminders go out through a primary
- * email provider ("resend") with "postmark" as backup. Mid-run the primary
- * fails; its circuit trips, reminders fail over, the primary recovers and a
- * probe closes the circuit. A wedding-day reminder shows that critical work
- * is never retried: it fails over at once. Everything runs in-process.
+ * The playground's scenarios, over the real adapters and their simulators:
+ * 1. wedding reminders go out by email through Resend with Postmark as backup.
+ *    Mid-run Resend fails; its circuit trips, reminders fail over, Resend
+ *    recovers and a probe closes the circuit. A wedding-day reminder shows
+ *    that critical work is never retried: it fails over at once.
+ * 2. reminders go out by SMS through Twilio with Vonage as backup and email as
+ *    the fallback channel: Twilio rate-limits (Vonage serves), then both SMS
+ *    providers are down (the reminders arrive by email), then SMS recovers.
  */
 import { Effect, Fiber, Layer, Stream } from "effect"
-import { EmailProvider, Failover, Health, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { EmailProvider, Failover, Health, Notifications, Policy, Resilience, WeddingContext } from "@wedsync/core"
 import * as Providers from "./providers.ts"
 
 /** One reminder's fate. */
@@ -17,12 +20,22 @@ export interface Delivery {
   readonly error?: string | undefined
 }
 
-/** What the scenario saw. */
+/** One notification's fate in the channel scenario. */
+export interface Notice {
+  readonly index: number
+  /** `"sms/vonage"`, or undefined when it was not sent. */
+  readonly servedBy: string | undefined
+  readonly attempts: ReadonlyArray<Notifications.Attempt>
+  readonly error?: string | undefined
+}
+
+/** What the scenarios saw. */
 export interface Report {
   readonly deliveries: ReadonlyArray<Delivery>
   readonly events: ReadonlyArray<Health.Event>
   readonly health: ReadonlyArray<Health.ProviderHealth>
   readonly weddingDay: Delivery
+  readonly notices: ReadonlyArray<Notice>
 }
 
 // Small numbers so the story fits in about two seconds.
@@ -31,13 +44,17 @@ const overrides = Policy.PolicyOverrides.make({
     email: {
       breaker: { windowSize: 5, minimumCalls: 3, failureRateThreshold: 0.5, openMillis: 400 },
       inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 }
+    },
+    sms: {
+      breaker: { windowSize: 5, minimumCalls: 3, failureRateThreshold: 0.5, openMillis: 400 },
+      inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 }
     }
   }
 })
 
 const message = (index: number) =>
   new EmailProvider.EmailMessage({
-    from: "WedSync <reminders@wedsync.example>",
+    from: "WedSync <reminders@wedsync.test>",
     to: "couple@example.com",
     subject: `Reminder ${index}: final dress fitting`,
     text: "Your final fitting is on Saturday at 10:00."
@@ -51,13 +68,53 @@ const deliver = (plan: Failover.Plan<EmailProvider.EmailProvider["Service"]>, in
     )
   )
 
-/** Runs the scenario and returns what happened. */
+const couple = { name: "Ava Moreno", email: "ava@example.com", phone: "+447700900123" }
+
+const notify = (index: number) =>
+  Notifications.send(
+    couple,
+    { subject: `Reminder ${index}: cake tasting`, text: `Reminder ${index}: cake tasting tomorrow at 11:00.` },
+    { channels: ["sms", "email"] }
+  ).pipe(
+    Effect.map((sent): Notice => ({ index, servedBy: `${sent.channel}/${sent.provider}`, attempts: sent.attempts })),
+    Effect.catchTag("NotificationError", (error) =>
+      Effect.succeed<Notice>({ index, servedBy: undefined, attempts: error.attempts, error: error.message })
+    )
+  )
+
+/** Scenario 2: Twilio rate-limits, then both SMS providers are down, then SMS is back. */
+const channels = (providers: Providers.Providers) =>
+  Effect.gen(function* () {
+    const { twilio, vonage } = providers.simulators
+    const notices: Array<Notice> = []
+    for (let index = 1; index <= 12; index++) {
+      if (index === 4) Providers.rateLimited(twilio)
+      if (index === 7) Providers.down(vonage)
+      if (index === 10) {
+        Providers.up(twilio)
+        Providers.up(vonage)
+        yield* Effect.sleep("450 millis") // let the SMS circuits' open period pass
+      }
+      notices.push(yield* notify(index))
+      yield* Effect.sleep("20 millis")
+    }
+    return notices
+  }).pipe(
+    Effect.provide(
+      Notifications.layer({
+        email: { from: "WedSync <reminders@wedsync.test>", providers: [providers.resend, providers.postmark] },
+        sms: { from: "+15005550006", providers: [providers.twilio, providers.vonage] }
+      })
+    )
+  )
+
+/** Runs the scenarios and returns what happened. */
 export const run: Effect.Effect<Report> = Effect.gen(function* () {
-  const resend = Providers.make("resend")
-  const postmark = Providers.make("postmark")
+  const providers = yield* Providers.start
+  const resend = providers.simulators.resend
   const plan = yield* Failover.plan(EmailProvider.EmailProvider, {
     service: "email",
-    steps: [resend.layer, postmark.layer]
+    steps: [providers.resend, providers.postmark]
   })
   const events: Array<Health.Event> = []
   const watcher = yield* Effect.forkChild(
@@ -67,19 +124,21 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
 
   const deliveries: Array<Delivery> = []
   for (let index = 1; index <= 30; index++) {
-    if (index === 6) resend.outage = true
-    if (index === 18) resend.outage = false
+    if (index === 6) Providers.down(resend)
+    if (index === 18) Providers.up(resend)
     deliveries.push(yield* deliver(plan, index))
     yield* Effect.sleep("40 millis")
   }
 
   // The wedding is today: the primary is down again, and nothing waits on retries.
-  resend.outage = true
+  Providers.down(resend)
   const today = new Date().toISOString().slice(0, 10)
   const weddingDay = yield* deliver(plan, 31).pipe(
     WeddingContext.provide({ weddingId: "w_ava_and_sam", weddingDate: today, vendorType: "bridal_boutique" })
   )
+  Providers.up(resend)
+  const notices = yield* channels(providers)
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
-  return { deliveries, events, health, weddingDay }
+  return { deliveries, events, health, weddingDay, notices }
 }).pipe(Effect.scoped, Effect.provide(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))))

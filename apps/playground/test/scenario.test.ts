@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import * as Scenario from "../src/scenario.ts"
 
 describe("playground scenario", () => {
-  it.live("fails over during the outage, trips and closes the breaker, and loses nothing", () =>
+  it.live("fails over during the outages, trips and closes the breakers, falls back to email, and loses nothing", () =>
     Effect.gen(function* () {
       const report = yield* Scenario.run
       assert.strictEqual(report.deliveries.filter((delivery) => delivery.servedBy === undefined).length, 0)
@@ -20,6 +20,13 @@ describe("playground scenario", () => {
       // Wedding day: the primary is tried once, with no in-call retry, then the backup serves.
       assert.strictEqual(report.weddingDay.servedBy, "postmark")
       assert.strictEqual(report.weddingDay.attempts.filter((attempt) => attempt.provider === "resend").length, 1)
+      // Channels: Twilio rate-limited → Vonage; both SMS providers down → email; SMS back → Vonage (Twilio's
+      // circuit honours its 30 s Retry-After).
+      const served = report.notices.map((notice) => notice.servedBy)
+      assert.deepStrictEqual(served.slice(0, 3), ["sms/twilio", "sms/twilio", "sms/twilio"])
+      assert.deepStrictEqual(served.slice(3, 6), ["sms/vonage", "sms/vonage", "sms/vonage"])
+      assert.deepStrictEqual(served.slice(6, 9), ["email/resend", "email/resend", "email/resend"])
+      assert.deepStrictEqual(served.slice(9), ["sms/vonage", "sms/vonage", "sms/vonage"])
     })
   )
 })
