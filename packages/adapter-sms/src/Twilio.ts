@@ -1,25 +1,25 @@
 /**
  * The Twilio `SmsProvider`, on the official `twilio` SDK.
  *
- * Each call builds its own `RequestClient`, so that the call's AbortSignal
- * reaches axios (interruption aborts the HTTP request; the SDK's own timeout
- * aborts it too) and `lastResponse`, where Retry-After and Twilio-Request-Id
- * live (Twilio's errors carry no headers), belongs to this call alone.
- * `autoRetry` stays off: retry and failover live in core. Twilio takes no
- * idempotency key on message creates, so `idempotencyKey` is not sent. The
- * body's segment count is checked before any request.
+ * Each call builds its own `RequestClient` (see `internal/twilioCall.ts`), so
+ * that the call's AbortSignal reaches axios (interruption aborts the HTTP
+ * request; the SDK's own timeout aborts it too) and `lastResponse`, where
+ * Retry-After and Twilio-Request-Id live (Twilio's errors carry no headers),
+ * belongs to this call alone. `autoRetry` stays off: retry and failover live
+ * in core. Twilio takes no idempotency key on message creates, so
+ * `idempotencyKey` is not sent. The body's segment count is checked before
+ * any request.
  */
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Config, Effect, Layer, type Redacted } from "effect"
 import { type IntegrationError, SmsProvider } from "@wedsync/core"
-import twilio from "twilio"
 import * as Segments from "./internal/segments.ts"
-import { classify, type Failure } from "./internal/twilioErrors.ts"
+import { call, DEFAULT_BASE_URL as BASE_URL, DEFAULT_TIMEOUT_MILLIS as TIMEOUT_MILLIS } from "./internal/twilioCall.ts"
 
 /** Where Twilio's REST API lives. @since 0.1.0 */
-export const DEFAULT_BASE_URL = "https://api.twilio.com"
+export const DEFAULT_BASE_URL = BASE_URL
 
 /** The SDK timeout unless the options give another. @since 0.1.0 */
-export const DEFAULT_TIMEOUT_MILLIS = 10_000
+export const DEFAULT_TIMEOUT_MILLIS = TIMEOUT_MILLIS
 
 /**
  * Options of the Twilio layer.
@@ -37,28 +37,10 @@ export interface Options {
   readonly maxSegments?: number | undefined
 }
 
-/** A RequestClient that sends to `baseUrl` and honours one call's AbortSignal. */
-class CallClient extends twilio.RequestClient {
-  constructor(baseUrl: string, signal: AbortSignal, timeoutMillis: number) {
-    super({ timeout: timeoutMillis, autoRetry: false })
-    const base = baseUrl.replace(/\/$/, "")
-    // The rewrite happens in an interceptor so the SDK's own path (auth, form encoding, timeout) is untouched.
-    this.axios.interceptors.request.use((config) => {
-      const url = new URL(config.url ?? "/", DEFAULT_BASE_URL)
-      config.url = `${base}${url.pathname}${url.search}`
-      config.signal = signal
-      return config
-    })
-  }
-}
-
 const STATUSES: ReadonlyArray<SmsProvider.SmsStatus> = SmsProvider.SmsStatus.literals
 
 const toStatus = (status: string): SmsProvider.SmsStatus =>
   STATUSES.find((known) => known === status) ?? (status === "canceled" ? "failed" : "queued")
-
-const isFailure = (value: unknown): value is Failure =>
-  typeof value === "object" && value !== null && "cause" in value && "headers" in value && !(value instanceof Error)
 
 /**
  * Builds the Twilio `SmsProvider` service.
@@ -70,29 +52,17 @@ const isFailure = (value: unknown): value is Failure =>
  * @since 0.1.0
  */
 export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Service"] => {
-  const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL
-  const timeoutMillis = options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS
   const maxSegments = options.maxSegments ?? Segments.DEFAULT_MAX_SEGMENTS
   const request = (message: SmsProvider.SmsMessage) =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        const httpClient = new CallClient(baseUrl, signal, timeoutMillis)
-        const client = twilio(options.accountSid, Redacted.value(options.authToken), { httpClient, autoRetry: false })
-        try {
-          const created = await client.messages.create({
-            to: message.to,
-            from: message.from,
-            body: message.body,
-            ...(message.statusCallbackUrl === undefined ? {} : { statusCallback: message.statusCallbackUrl })
-          })
-          if (typeof created.sid !== "string" || created.sid === "") throw new TypeError("no sid in the answer")
-          return created
-        } catch (cause) {
-          throw { cause, headers: httpClient.lastResponse?.headers } satisfies Failure
-        }
-      },
-      catch: (failure) =>
-        classify("send", isFailure(failure) ? failure : { cause: failure, headers: undefined }, timeoutMillis)
+    call(options, "send", async (client) => {
+      const created = await client.messages.create({
+        to: message.to,
+        from: message.from,
+        body: message.body,
+        ...(message.statusCallbackUrl === undefined ? {} : { statusCallback: message.statusCallbackUrl })
+      })
+      if (typeof created.sid !== "string" || created.sid === "") throw new TypeError("no sid in the answer")
+      return created
     }).pipe(
       Effect.map((created): SmsProvider.SmsReceipt => {
         const segments = Number(created.numSegments)

@@ -85,7 +85,8 @@ const isCanceled = (cause: unknown): boolean =>
 /**
  * Classifies what a Twilio call threw: `RestException` by Twilio code (then by
  * HTTP status), axios timeouts as TimedOut, every other network failure and a
- * garbled answer as Unavailable.
+ * garbled answer as Unavailable. `codes` replaces the code table for an
+ * operation where a code means something else (20404 on a lookup).
  *
  * @example
  * ```ts
@@ -96,13 +97,14 @@ export const classify = (
   operation: string,
   failure: Failure,
   timeoutMillis: number,
-  now: number = Date.now()
+  now: number = Date.now(),
+  codes: Readonly<Record<number, IntegrationError.AnswerReasonTag>> = codeReasons
 ): IntegrationError.IntegrationError => {
   const { cause, headers } = failure
   const requestId = header(headers, "twilio-request-id")
   if (cause instanceof twilio.RestException) {
     const code = typeof cause.code === "number" ? cause.code : undefined
-    const tag = (code === undefined ? undefined : codeReasons[code]) ?? reasonOfStatus(cause.status)
+    const tag = (code === undefined ? undefined : codes[code]) ?? reasonOfStatus(cause.status)
     const description = typeof cause.message === "string" ? cause.message : `HTTP ${cause.status}`
     return IntegrationError.make(
       "twilio",
