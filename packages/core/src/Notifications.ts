@@ -43,7 +43,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Schema, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Schema, type Scope } from "effect"
+import * as Correlation from "./Correlation.ts"
+import * as Deliveries from "./Deliveries.ts"
 import * as DeliveryEvent from "./DeliveryEvent.ts"
 import * as EmailProvider from "./EmailProvider.ts"
 import * as Failover from "./Failover.ts"
@@ -54,7 +56,7 @@ import * as Outbox from "./Outbox.ts"
 import type { Resilience } from "./Resilience.ts"
 import * as SmsProvider from "./SmsProvider.ts"
 import type * as StoreError from "./StoreError.ts"
-import type * as WeddingContext from "./WeddingContext.ts"
+import * as WeddingContext from "./WeddingContext.ts"
 
 /**
  * Who a notification is for. It needs an address for at least one of the
@@ -165,6 +167,8 @@ export interface ChannelSetup<S extends Failover.Port> {
   readonly providers: Failover.Plan<S>
   /** SMS only: where providers post status callbacks (Twilio `StatusCallback`). */
   readonly statusCallbackUrl?: string | undefined
+  /** When `Deliveries` is provided: how long after acceptance a delivery event is overdue (default SMS 10 minutes, email 30). */
+  readonly deliveryExpectedWithin?: Duration.Input | undefined
 }
 
 /** The channels a `Notifications` service can use; at least one. @since 0.1.0 */
@@ -188,6 +192,45 @@ export class Notifications extends Context.Service<
     ) => Effect.Effect<Sent, NotificationError, Resilience>
   }
 >()("@wedsync/core/Notifications") {}
+
+const expected: Record<Channel, Duration.Duration> = { sms: Duration.minutes(10), email: Duration.minutes(30) }
+
+/**
+ * Hands an accepted message to `Deliveries`, when it is provided, so webhooks
+ * settle it and reconciliation asks about it when its event is overdue. The
+ * message has gone out: a store failure here is logged, never the send's failure.
+ */
+const track = (
+  setup: Setup,
+  accepted: {
+    readonly channel: Channel
+    readonly provider: string
+    readonly messageId: string
+    readonly recipient: string | undefined
+  }
+) =>
+  Effect.flatMap(Effect.serviceOption(Deliveries.Deliveries), (deliveries) => {
+    if (Option.isNone(deliveries)) return Effect.void
+    return Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const within = setup[accepted.channel]?.deliveryExpectedWithin
+      const wait = within === undefined ? expected[accepted.channel] : Duration.fromInputUnsafe(within)
+      const correlationId = yield* Correlation.current
+      const wedding = yield* WeddingContext.CurrentWedding
+      yield* deliveries.value.track({
+        ...accepted,
+        ...(accepted.recipient === undefined ? {} : { recipient: accepted.recipient }),
+        acceptedAt: now,
+        dueBy: now + Duration.toMillis(wait),
+        ...(correlationId === undefined ? {} : { correlationId }),
+        ...(wedding === undefined ? {} : { weddingId: wedding.weddingId })
+      })
+    }).pipe(
+      Effect.catch((error) =>
+        Effect.logWarning(`notification ${accepted.provider}/${accepted.messageId} sent but not tracked`, error)
+      )
+    )
+  })
 
 const decodeRecipient = Schema.decodeUnknownEffect(Recipient)
 const decodeMessage = Schema.decodeUnknownEffect(Message)
@@ -231,6 +274,8 @@ export const make = (setup: Setup): Notifications["Service"] => {
         if (result._tag === "Success") {
           const { provider, messageId } = result.success
           for (const attempt of result.success.attempts) attempts.push({ channel, ...attempt })
+          const recipient = channel === "sms" ? who[0].phone : who[0].email
+          yield* track(setup, { channel, provider, messageId, recipient })
           return { channel, provider, messageId, attempts } satisfies Sent
         }
         for (const attempt of result.failure.attempts) attempts.push({ channel, ...attempt })
@@ -257,6 +302,7 @@ export interface ChannelLayers<I, E, R> {
   readonly from: string
   readonly providers: readonly [Layer.Layer<I, E, R>, ...Array<Layer.Layer<I, E, R>>]
   readonly statusCallbackUrl?: string | undefined
+  readonly deliveryExpectedWithin?: Duration.Input | undefined
 }
 
 /**
@@ -284,6 +330,7 @@ export const layer = <E1 = never, R1 = never, E2 = never, R2 = never>(channels: 
           ? undefined
           : {
               from: channels.email.from,
+              deliveryExpectedWithin: channels.email.deliveryExpectedWithin,
               providers: yield* Failover.plan(EmailProvider.EmailProvider, {
                 service: "email",
                 steps: channels.email.providers
@@ -295,6 +342,7 @@ export const layer = <E1 = never, R1 = never, E2 = never, R2 = never>(channels: 
           : {
               from: channels.sms.from,
               statusCallbackUrl: channels.sms.statusCallbackUrl,
+              deliveryExpectedWithin: channels.sms.deliveryExpectedWithin,
               providers: yield* Failover.plan(SmsProvider.SmsProvider, {
                 service: "sms",
                 steps: channels.sms.providers

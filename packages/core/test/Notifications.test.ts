@@ -10,6 +10,7 @@ import { Effect, Layer, Ref, Schedule } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import * as Audit from "../src/Audit.ts"
 import * as DeadLetters from "../src/DeadLetters.ts"
+import * as Deliveries from "../src/Deliveries.ts"
 import type * as EmailProvider from "../src/EmailProvider.ts"
 import * as Failover from "../src/Failover.ts"
 import * as IntegrationError from "../src/IntegrationError.ts"
@@ -218,6 +219,34 @@ describe("Notifications.send", () => {
       assert.strictEqual(sent.provider, "postmark")
       assert.deepStrictEqual(yield* calls, { twilio: 1, vonage: 1, resend: 1, postmark: 1 })
     }).pipe(Effect.provide(Resilience.layerMemory({ random: () => 0 })), Effect.provide(Policy.layer()))
+  )
+})
+
+describe("Notifications with Deliveries", () => {
+  it.effect("tracks the accepted message so its delivery event can be awaited and reconciled", () =>
+    Effect.gen(function* () {
+      const { notifications } = yield* world({ twilio: down, vonage: ok, resend: ok, postmark: ok })
+      const sent = yield* notifications
+        .send(ana, reminder, smsFirst)
+        .pipe(WeddingContext.provide({ weddingId: "w_42", weddingDate: "2099-06-12", vendorType: "venue" }))
+      const tracked = yield* Effect.flatMap(Effect.service(Deliveries.Deliveries), (deliveries) =>
+        deliveries.get(sent.provider, sent.messageId)
+      )
+      assert.isTrue(tracked._tag === "Some")
+      if (tracked._tag !== "Some") return
+      assert.strictEqual(tracked.value.tracked?.channel, "sms")
+      assert.strictEqual(tracked.value.tracked?.provider, "vonage")
+      assert.strictEqual(tracked.value.tracked?.recipient, "+447700900123")
+      assert.strictEqual(tracked.value.tracked?.weddingId, "w_42")
+      assert.strictEqual((tracked.value.tracked?.dueBy ?? 0) - (tracked.value.tracked?.acceptedAt ?? 0), 10 * 60_000)
+      const overdue = yield* Effect.flatMap(Effect.service(Deliveries.Deliveries), (deliveries) =>
+        deliveries.overdue({ now: 10 * 60_000 })
+      )
+      assert.deepStrictEqual(
+        overdue.map((pending) => pending.messageId),
+        [sent.messageId]
+      )
+    }).pipe(Effect.provide(resilience), Effect.provide(Deliveries.layerMemory))
   )
 })
 
