@@ -1,11 +1,9 @@
 /**
  * The Postmark `EmailProvider`, on the official `postmark` SDK.
  *
- * The SDK throws `PostmarkError`s that carry no response headers, so every
- * call goes through the SDK's `fetch` option: the wrapper records the status
- * and Retry-After, and joins the Effect's AbortSignal to the SDK's own timeout
- * signal so that interrupting the Effect aborts the HTTP request. A client is
- * made per call (it is a plain object) so each call has its own signal. The SDK
+ * Every call goes through the SDK's `fetch` option, so the status and
+ * Retry-After are kept (the SDK's errors carry no headers) and interrupting the
+ * Effect aborts the HTTP request (see `internal/postmarkClient.ts`). The SDK
  * never retries.
  *
  * **No idempotency.** Postmark has no idempotency key: `message.idempotencyKey`
@@ -26,16 +24,16 @@
  *
  * @since 0.1.0
  */
-import { Config, Duration, Effect, Layer, Redacted } from "effect"
-import { EmailProvider, type IntegrationError } from "@wedsync/core"
-import { type Message, ServerClient } from "postmark"
-import { parseRetryAfter } from "./internal/answer.ts"
-import { classify, classifyBatchItem, malformed } from "./internal/postmarkErrors.ts"
+import { Config, type Duration, Effect, Layer, type Redacted } from "effect"
+import { EmailProvider } from "@wedsync/core"
+import type { Message } from "postmark"
+import { connect, defaultBaseUrl as postmarkApi } from "./internal/postmarkClient.ts"
+import { classifyBatchItem, malformed } from "./internal/postmarkErrors.ts"
 
 const PROVIDER = "postmark"
 
 /** Postmark's API. @since 0.1.0 */
-export const defaultBaseUrl = "https://api.postmarkapp.com"
+export const defaultBaseUrl = postmarkApi
 
 /** Options of the Postmark adapter. @since 0.1.0 */
 export interface Options {
@@ -47,13 +45,6 @@ export interface Options {
   readonly timeout?: Duration.Input | undefined
   /** The message stream to send on (default `"outbound"`). */
   readonly messageStream?: string | undefined
-}
-
-/** The fetch wrapper's record of a call's one HTTP exchange. */
-interface Exchange {
-  status?: number
-  retryAfter?: Duration.Duration
-  timeoutSignal?: AbortSignal
 }
 
 const list = (recipients: EmailProvider.Recipients | undefined): string | undefined =>
@@ -118,47 +109,8 @@ const batchResult = (item: SendResult, status: number | undefined, secrets: Read
  * @since 0.1.0
  */
 export const make = (options: Options): EmailProvider.EmailProvider["Service"] => {
-  const serverToken = Redacted.value(options.serverToken)
-  const base = new URL(options.baseUrl ?? defaultBaseUrl)
-  const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
+  const { call, serverToken } = connect(options)
   const stream = options.messageStream ?? "outbound"
-  const client = (signal: AbortSignal, exchange: Exchange) =>
-    new ServerClient(serverToken, {
-      useHttps: base.protocol === "https:",
-      requestHost: base.host,
-      // The SDK counts its timeout in seconds; an infinite one becomes the longest a timer can wait.
-      timeout: Math.min(Duration.toMillis(timeout), 2_147_483_647) / 1000,
-      fetch: async (input, init) => {
-        const own = init?.signal ?? undefined
-        if (own !== undefined) exchange.timeoutSignal = own
-        const response = await fetch(input, {
-          ...init,
-          signal: own === undefined ? signal : AbortSignal.any([own, signal])
-        })
-        exchange.status = response.status
-        const retryAfter = parseRetryAfter(response.headers.get("retry-after"))
-        if (retryAfter !== undefined) exchange.retryAfter = retryAfter
-        return response
-      }
-    })
-  const call = <A>(
-    operation: string,
-    run: (sdk: ServerClient) => Promise<A>
-  ): Effect.Effect<{ readonly value: A; readonly status: number | undefined }, IntegrationError.IntegrationError> =>
-    Effect.suspend(() => {
-      const exchange: Exchange = {}
-      return Effect.tryPromise({
-        try: (signal) => run(client(signal, exchange)),
-        // The SDK's timeout signal may fire during fetch or while it reads the body.
-        catch: (cause) =>
-          classify(operation, cause, {
-            ...exchange,
-            timedOut: exchange.timeoutSignal?.aborted === true,
-            timeout,
-            secrets: [serverToken]
-          })
-      }).pipe(Effect.map((value) => ({ value, status: exchange.status })))
-    })
   return EmailProvider.EmailProvider.of({
     provider: PROVIDER,
     send: (message) =>

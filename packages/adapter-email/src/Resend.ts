@@ -3,9 +3,9 @@
  *
  * Each call carries an AbortSignal joined from the Effect's interruption and
  * the adapter's own timeout (Resend's SDK has none), so a policy timeout or an
- * interruption really aborts the HTTP request. The SDK never retries and never
- * throws; its `{ error, headers }` answers are classified by pure functions in
- * `internal/resendErrors.ts`. `message.idempotencyKey` is sent as Resend's
+ * interruption really aborts the HTTP request (see `internal/resendClient.ts`).
+ * The SDK never retries and never throws; its `{ error, headers }` answers are
+ * classified by pure functions in `internal/resendErrors.ts`. `message.idempotencyKey` is sent as Resend's
  * `Idempotency-Key`, so a retry after an ambiguous failure is accepted once.
  *
  * @example
@@ -19,15 +19,15 @@
  *
  * @since 0.1.0
  */
-import { Config, Duration, Effect, Layer, Redacted } from "effect"
-import { EmailProvider, type IntegrationError } from "@wedsync/core"
-import { type CreateEmailOptions, Resend as ResendSdk } from "resend"
-import { classify, type Headers, type ResendError } from "./internal/resendErrors.ts"
+import { Config, type Duration, Effect, Layer, type Redacted } from "effect"
+import { EmailProvider } from "@wedsync/core"
+import type { CreateEmailOptions } from "resend"
+import { connect, defaultBaseUrl as resendApi } from "./internal/resendClient.ts"
 
 const PROVIDER = "resend"
 
 /** Resend's API. @since 0.1.0 */
-export const defaultBaseUrl = "https://api.resend.com"
+export const defaultBaseUrl = resendApi
 
 /** Options of the Resend adapter. @since 0.1.0 */
 export interface Options {
@@ -37,12 +37,6 @@ export interface Options {
   readonly baseUrl?: string | undefined
   /** Aborts a request still running after this long (default 10 s); core's policy usually interrupts first. */
   readonly timeout?: Duration.Input | undefined
-}
-
-type Result<A> = {
-  readonly data: A | null
-  readonly error: ResendError | null
-  readonly headers: Headers
 }
 
 const list = (recipients: EmailProvider.Recipients): Array<string> =>
@@ -70,38 +64,13 @@ export const toPayload = (message: EmailProvider.EmailMessage): CreateEmailOptio
     : { ...base, html: message.html, ...(message.text === undefined ? {} : { text: message.text }) }
 }
 
-/** A signal that aborts after `timeout` (never, for an infinite one). @internal */
-export const timerFor = (timeout: Duration.Duration): AbortSignal =>
-  Duration.isFinite(timeout) ? AbortSignal.timeout(Duration.toMillis(timeout)) : new AbortController().signal
-
 /**
  * Builds the Resend `EmailProvider` service.
  *
  * @since 0.1.0
  */
 export const make = (options: Options): EmailProvider.EmailProvider["Service"] => {
-  const apiKey = Redacted.value(options.apiKey)
-  const sdk = new ResendSdk(apiKey, { baseUrl: options.baseUrl ?? defaultBaseUrl })
-  const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
-  const call = <A>(
-    operation: string,
-    request: (signal: AbortSignal) => Promise<Result<A>>
-  ): Effect.Effect<A, IntegrationError.IntegrationError> =>
-    Effect.suspend(() => {
-      const timer = timerFor(timeout)
-      const context = () => ({ timedOut: timer.aborted, timeout, secrets: [apiKey] })
-      return Effect.tryPromise({
-        try: (signal) => request(AbortSignal.any([signal, timer])),
-        // The SDK returns its failures; a rejection here is a bug in it, treated as an unreadable answer.
-        catch: () => classify(operation, { name: "application_error", statusCode: null }, null, context())
-      }).pipe(
-        Effect.flatMap((result) =>
-          result.error !== null || result.data === null
-            ? Effect.fail(classify(operation, result.error ?? {}, result.headers, context()))
-            : Effect.succeed(result.data)
-        )
-      )
-    })
+  const call = connect(options)
   const receipt = (id: string): EmailProvider.EmailReceipt => ({
     provider: PROVIDER,
     messageId: id,
@@ -110,7 +79,7 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
   return EmailProvider.EmailProvider.of({
     provider: PROVIDER,
     send: (message) =>
-      call("send", (signal) =>
+      call("send", (sdk, signal) =>
         sdk.emails.send(toPayload(message), {
           signal,
           ...(message.idempotencyKey === undefined ? {} : { idempotencyKey: message.idempotencyKey })
@@ -119,7 +88,7 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
     sendBatch: (messages) =>
       messages.length === 0
         ? Effect.succeed({ provider: PROVIDER, results: [] })
-        : call("sendBatch", (signal) => sdk.batch.send(messages.map(toPayload), { signal })).pipe(
+        : call("sendBatch", (sdk, signal) => sdk.batch.send(messages.map(toPayload), { signal })).pipe(
             Effect.map((data) => ({
               provider: PROVIDER,
               results: data.data.map((item) => ({ _tag: "Accepted" as const, receipt: receipt(item.id) }))

@@ -40,7 +40,8 @@ export const reasonByCode: Readonly<Record<number, IntegrationError.AnswerReason
   413: "Misconfigured", // account not approved to send
   1235: "Misconfigured", // unknown MessageStream
   1236: "Misconfigured", // MessageStream cannot send this message
-  1480: "Misconfigured" // sending from this account is blocked
+  1480: "Misconfigured", // sending from this account is blocked
+  701: "Rejected" // no such message (a details lookup of an unknown MessageID)
 }
 
 /**

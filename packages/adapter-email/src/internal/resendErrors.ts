@@ -30,6 +30,8 @@ export interface Context {
   readonly timeout?: Duration.Duration | undefined
   /** Values that must never appear in the error (the API key). */
   readonly secrets?: ReadonlyArray<string> | undefined
+  /** Reasons for error names that mean something else for this operation (a lookup's `not_found`). */
+  readonly byName?: Readonly<Record<string, IntegrationError.AnswerReasonTag>> | undefined
 }
 
 /**
@@ -107,7 +109,8 @@ export const classify = (
   if (context.timedOut === true && context.timeout !== undefined) {
     return IntegrationError.make("resend", operation, new IntegrationError.TimedOut({ timeout: context.timeout }))
   }
-  const reason = IntegrationError.reasonFor(tagFor(error.name, status), {
+  const override = error.name === undefined ? undefined : context.byName?.[error.name]
+  const reason = IntegrationError.reasonFor(override ?? tagFor(error.name, status), {
     description: scrub(error.message, context.secrets ?? []),
     retryAfter: parseRetryAfter(headers?.["retry-after"])
   })

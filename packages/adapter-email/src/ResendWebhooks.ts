@@ -1,0 +1,170 @@
+/**
+ * Resend's webhooks as a `WebhookSource`, and the `DeliveryEvent.Decoder` for
+ * them.
+ *
+ * Resend signs the Standard Webhooks (svix) way: `svix-id`, `svix-timestamp`,
+ * `svix-signature` (`v1,<base64 HMAC-SHA256>`, several separated by spaces).
+ * A delivery passes when any signature matches any configured secret (so a
+ * secret can be rotated without downtime) and its timestamp is within the
+ * tolerance (default 5 minutes, both ways) of `request.receivedAt`. A
+ * timestamp that is not plain digits is refused, never read as "recent". The
+ * check runs on `node:crypto` in constant time rather than on the SDK's
+ * `webhooks.verify`, which reads `"1767225600abc"` as a valid timestamp and
+ * can only compare with the wall clock (see `internal/svixSignature.ts`).
+ *
+ * The event id is `svix-id`: Resend retries a delivery with the same one.
+ *
+ * @example
+ * ```ts
+ * import { Config, Effect, Redacted } from "effect"
+ * import { WebhookSource } from "@wedsync/core"
+ * import { ResendWebhooks } from "@wedsync/adapter-email"
+ *
+ * const source = ResendWebhooks.layerConfig({ secret: Config.Redacted("RESEND_WEBHOOK_SECRET") })
+ * const receive = (request: WebhookSource.WebhookRequest) =>
+ *   Effect.gen(function* () {
+ *     const resend = yield* WebhookSource.WebhookSource
+ *     const event = yield* resend.verify(request)
+ *     return yield* ResendWebhooks.deliveryEvents(event)
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Config, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
+import { deliveryEvents as decodeDeliveryEvents, Envelope, epochMillis } from "./internal/resendEvents.ts"
+import { decodeSecret, matches, parseTimestamp } from "./internal/svixSignature.ts"
+import { forged, misconfigured, unreadable } from "./internal/webhookAuth.ts"
+
+const PROVIDER = "resend"
+
+/** Options of the Resend webhook source. @since 0.1.0 */
+export interface Options {
+  /**
+   * The endpoint's signing secret (`whsec_…`), or several while rotating:
+   * a delivery signed with any of them passes.
+   */
+  readonly secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>
+  /** How far `svix-timestamp` may be from `receivedAt`, either way (default 5 minutes). */
+  readonly tolerance?: Duration.Input | undefined
+}
+
+/** Resend's (and Svix's) tolerance. @since 0.1.0 */
+export const defaultTolerance: Duration.Duration = Duration.minutes(5)
+
+const secretsOf = (secret: Options["secret"]): ReadonlyArray<Redacted.Redacted<string>> =>
+  Redacted.isRedacted(secret) ? [secret] : secret
+
+const parse = (request: WebhookSource.WebhookRequest, id: string) =>
+  Effect.try({
+    try: (): unknown => JSON.parse(request.body),
+    catch: () => unreadable(PROVIDER, "webhook", "the body is not JSON")
+  }).pipe(
+    Effect.flatMap((payload) =>
+      Schema.decodeUnknownEffect(Envelope)(payload).pipe(
+        Effect.mapError(() => unreadable(PROVIDER, "webhook", "not a Resend event")),
+        Effect.flatMap((envelope) => {
+          const occurredAt = epochMillis(envelope.created_at)
+          return occurredAt === undefined
+            ? Effect.fail(unreadable(PROVIDER, "webhook", "created_at is not a time"))
+            : Effect.succeed({ provider: PROVIDER, id, type: envelope.type, occurredAt, payload })
+        })
+      )
+    )
+  )
+
+/**
+ * Builds the Resend webhook source. Fails with `Misconfigured` when no secret
+ * is given or one is not `whsec_` + base64.
+ *
+ * @example
+ * ```ts
+ * const source = yield* ResendWebhooks.make({ secret: Redacted.make("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options
+): Effect.Effect<WebhookSource.WebhookSource["Service"], IntegrationError.IntegrationError> =>
+  Effect.suspend(() => {
+    const secrets = secretsOf(options.secret)
+    if (secrets.length === 0) return Effect.fail(misconfigured(PROVIDER, "no webhook secret given"))
+    const keys: Array<Buffer> = []
+    for (const [index, secret] of secrets.entries()) {
+      const key = decodeSecret(Redacted.value(secret))
+      if (key === undefined) {
+        return Effect.fail(misconfigured(PROVIDER, `webhook secret #${index + 1} is not whsec_ followed by base64`))
+      }
+      keys.push(key)
+    }
+    const tolerance = Duration.toMillis(Duration.fromInputUnsafe(options.tolerance ?? defaultTolerance))
+    const verify = (request: WebhookSource.WebhookRequest) => {
+      const id = request.headers["svix-id"] ?? ""
+      const timestamp = request.headers["svix-timestamp"] ?? ""
+      const signatures = request.headers["svix-signature"] ?? ""
+      if (id === "" || timestamp === "" || signatures === "") {
+        return Effect.fail(forged(PROVIDER, "svix-id, svix-timestamp or svix-signature is missing"))
+      }
+      const seconds = parseTimestamp(timestamp)
+      if (seconds === undefined) return Effect.fail(forged(PROVIDER, "svix-timestamp is not unix seconds"))
+      if (Math.abs(request.receivedAt - seconds * 1000) > tolerance) {
+        return Effect.fail(forged(PROVIDER, "svix-timestamp is outside the tolerance"))
+      }
+      if (!matches(keys, { id, timestamp, body: request.body, signatures })) {
+        return Effect.fail(forged(PROVIDER, "no svix-signature matches"))
+      }
+      return parse(request, id)
+    }
+    return Effect.succeed(WebhookSource.WebhookSource.of({ provider: PROVIDER, verify }))
+  })
+
+/**
+ * The Resend webhook source layer.
+ *
+ * @example
+ * ```ts
+ * const source = ResendWebhooks.layer({
+ *   secret: [Redacted.make(process.env.RESEND_WEBHOOK_SECRET ?? ""), Redacted.make(process.env.RESEND_WEBHOOK_SECRET_OLD ?? "")]
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(WebhookSource.WebhookSource, make(options))
+
+/**
+ * The Resend webhook source with its options read from `Config`.
+ *
+ * @example
+ * ```ts
+ * const source = ResendWebhooks.layerConfig({
+ *   secret: Config.Array(Schema.Redacted(Schema.String), "RESEND_WEBHOOK_SECRETS"),
+ *   tolerance: Config.Duration("RESEND_WEBHOOK_TOLERANCE").pipe(Config.withDefault(ResendWebhooks.defaultTolerance))
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  config: Config.Wrap<Options>
+): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError | Config.ConfigError> =>
+  Layer.effect(WebhookSource.WebhookSource, Effect.flatMap(Config.unwrap(config), make))
+
+/**
+ * The delivery events in a verified Resend event: `email.sent` → sent,
+ * `email.delivered` → delivered, `email.delivery_delayed` → delayed,
+ * `email.bounced` → bounced (hard for a `Permanent` bounce, soft otherwise),
+ * `email.complained` → complained, `email.opened` → opened, `email.clicked` →
+ * clicked (with the link), `email.failed` and `email.suppressed` → failed;
+ * none for other types. `messageId` is `data.email_id`, the id Resend's send
+ * answered with. An event's id is `resend:<email id>:<status>`, with the
+ * `svix-id` appended for opens, clicks and delays, which can happen many times.
+ *
+ * @example
+ * ```ts
+ * const events = yield* ResendWebhooks.deliveryEvents(yield* source.verify(request))
+ * // [DeliveryEvent { status: "bounced", bounce: "hard", messageId: "4ef9a417-…", source: "webhook" }]
+ * ```
+ * @since 0.1.0
+ */
+export const deliveryEvents: DeliveryEvent.Decoder = decodeDeliveryEvents
