@@ -1,0 +1,196 @@
+/**
+ * Durable notifications end to end: `Notifications.offer` persists the send in
+ * the outbox (SQLite), an outbox worker sends it through the real adapters
+ * against the simulators, a total outage defers it by policy until a provider
+ * is back, a recipient no channel will take is dead-lettered with every
+ * provider tried, and on the wedding day nothing waits: it is dead-lettered at
+ * once for an operator.
+ */
+import { Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { PersistedQueue } from "effect/persistence"
+import { Audit, DeadLetters, Notifications, Outbox, Policy, QueueStore, Resilience, Sqlite } from "@wedsync/core"
+import { Postmark, Resend } from "@wedsync/adapter-email"
+import { Twilio, Vonage } from "@wedsync/adapter-sms"
+import { Faults, Simulator } from "@wedsync/testkit"
+import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
+import * as ResendSim from "@wedsync/testkit/simulators/resend"
+import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
+import * as VonageSim from "@wedsync/testkit/simulators/vonage"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+
+let resend: Simulator.Running<ResendSim.State, ResendSim.Credentials>
+let postmark: Simulator.Running<PostmarkSim.State, PostmarkSim.Credentials>
+let twilio: Simulator.Running<TwilioSim.State, TwilioSim.Credentials>
+let vonage: Simulator.Running<VonageSim.State, VonageSim.Credentials>
+const all = () => [resend, postmark, twilio, vonage]
+
+beforeAll(async () => {
+  ;[resend, postmark, twilio, vonage] = await Promise.all([
+    Simulator.start(ResendSim.definition, { seed: 11 }),
+    Simulator.start(PostmarkSim.definition, { seed: 12 }),
+    Simulator.start(TwilioSim.definition, { seed: 13 }),
+    Simulator.start(VonageSim.definition, { seed: 14 })
+  ])
+})
+afterAll(() => Promise.all(all().map((sim) => sim.stop())))
+beforeEach(() => {
+  for (const sim of all()) sim.reset()
+})
+
+// Deferred retries in milliseconds instead of the spec's minutes, one in-call attempt, and breakers that
+// stay closed through this test's retry loop (breakers have their own tests).
+const fast = { kind: "fixed" as const, millis: 50 }
+const policies = Policy.layer({
+  services: {
+    sms: {
+      inCall: { maxAttempts: 1 },
+      breaker: { windowSize: 500, minimumCalls: 500 },
+      deferred: {
+        rules: [{ reasons: ["Unavailable", "RateLimited", "TimedOut", "CircuitOpen"], delay: fast, maxRetries: 50 }]
+      }
+    },
+    email: { inCall: { maxAttempts: 1 } }
+  }
+})
+
+const world = () =>
+  Notifications.layer({
+    email: {
+      from: "WedSync <reminders@wedsync.test>",
+      providers: [
+        Resend.layer({ baseUrl: resend.url, apiKey: Redacted.make(resend.credentials.apiKey) }),
+        Postmark.layer({ baseUrl: postmark.url, serverToken: Redacted.make(postmark.credentials.serverToken) })
+      ]
+    },
+    sms: {
+      from: "+15005550006",
+      providers: [
+        Twilio.layer({
+          baseUrl: twilio.url,
+          accountSid: twilio.credentials.accountSid,
+          authToken: Redacted.make(twilio.credentials.authToken)
+        }),
+        Vonage.layer({
+          baseUrl: vonage.url,
+          apiKey: vonage.credentials.apiKey,
+          apiSecret: Redacted.make(vonage.credentials.apiSecret)
+        })
+      ]
+    }
+  }).pipe(
+    Layer.provideMerge(
+      DeadLetters.layerSql.pipe(
+        Layer.provideMerge(Outbox.layer()),
+        Layer.provideMerge(Audit.layerSql),
+        Layer.provide(PersistedQueue.layer),
+        Layer.provide(QueueStore.layerSql({ pollInterval: "10 millis" })),
+        Layer.provide(Sqlite.layerMemory)
+      )
+    ),
+    Layer.provideMerge(Resilience.layerMemory({ random: () => 0 })),
+    Layer.provideMerge(policies),
+    Layer.orDie
+  )
+
+type World = Layer.Success<ReturnType<typeof world>>
+
+const run = <A, E>(effect: Effect.Effect<A, E, World | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(effect, world())))
+
+/** Polls `check` every 10 ms for up to 15 s of real time until it gives a value. */
+const eventually = <A, E, R>(check: Effect.Effect<A | undefined, E, R>) =>
+  check.pipe(
+    Effect.flatMap((value) => (value === undefined ? Effect.fail("not yet" as const) : Effect.succeed(value))),
+    Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 1_500 }),
+    Effect.orDie
+  )
+
+const operator = { actor: "ops@wedsync.test", reason: "checking the run" }
+const deadLetter = (id: string) =>
+  Effect.flatMap(DeadLetters.DeadLetters, (letters) =>
+    Effect.map(letters.list({}, { limit: 50 }, operator), (page) => page.items.find((item) => item.id === id))
+  )
+
+const ana = { email: "ana@example.com", phone: "+447700900123" }
+const reminder = { subject: "Final headcount", text: "Please confirm your final headcount by Friday." }
+const created = (sim: { readonly ledger: { sideEffects(): ReadonlyArray<unknown> } }) => sim.ledger.sideEffects().length
+
+describe("durable notifications", () => {
+  it("a total outage defers the send by policy; when Twilio is back it goes out once, by SMS", async () => {
+    for (const sim of all()) sim.faults.add(Faults.rule(Faults.error("unavailable")))
+    const result = await run(
+      Effect.gen(function* () {
+        yield* Notifications.offer({
+          id: "reminder:w_7:headcount",
+          recipient: ana,
+          message: reminder,
+          channels: ["sms", "email"]
+        })
+        yield* Outbox.worker(Notifications.handlers)
+        // the first attempt reached every provider and failed
+        yield* eventually(Effect.sync(() => (resend.ledger.requests().length > 0 ? true : undefined)))
+        twilio.faults.clear()
+        yield* eventually(Effect.sync(() => (created(twilio) > 0 ? true : undefined)))
+        yield* Effect.sleep("200 millis") // room for a wrong second send to show up
+        return { letter: yield* deadLetter("reminder:w_7:headcount") }
+      })
+    )
+    expect(created(twilio)).toBe(1)
+    expect(created(vonage) + created(resend) + created(postmark)).toBe(0)
+    expect(result.letter).toBeUndefined()
+    const keys = twilio.ledger.requests().map((request) => request.operation)
+    expect(keys.filter((operation) => operation === "messages.create").length).toBeGreaterThanOrEqual(2)
+  })
+
+  it("a recipient no channel will take is dead-lettered at once, with every provider tried and nothing re-sent", async () => {
+    // Twilio: 21610 unsubscribed; Postmark: the address is inactive (406); Resend is down, so Postmark is reached
+    resend.faults.add(Faults.rule(Faults.error("unavailable")))
+    const letter = await run(
+      Effect.gen(function* () {
+        yield* Notifications.offer({
+          id: "reminder:w_8:headcount",
+          recipient: { email: "hardbounce@example.com", phone: "+15005550004" },
+          message: reminder,
+          channels: ["sms", "email"]
+        })
+        yield* Outbox.worker(Notifications.handlers)
+        return yield* eventually(deadLetter("reminder:w_8:headcount"))
+      })
+    )
+    expect(letter.reason).toBe("Rejected")
+    expect(letter.operation).toBe(Notifications.operation)
+    expect([...letter.providersTried].sort()).toEqual(["postmark", "resend", "twilio"])
+    expect(letter.errors.map((error) => `${error.provider}:${error.reason}`)).toEqual([
+      "twilio:Rejected",
+      "resend:Unavailable",
+      "postmark:Rejected"
+    ])
+    expect(letter.attempts).toBe(1)
+    expect(vonage.ledger.requests()).toHaveLength(0)
+    expect(JSON.stringify(letter)).not.toContain(twilio.credentials.authToken)
+  })
+
+  it("on the wedding day a total outage is dead-lettered at once for an operator, not deferred", async () => {
+    for (const sim of all()) sim.faults.add(Faults.rule(Faults.error("unavailable")))
+    const today = new Date().toISOString().slice(0, 10)
+    const letter = await run(
+      Effect.gen(function* () {
+        const offered = yield* Notifications.offer({
+          id: "reminder:w_9:day-of",
+          recipient: ana,
+          message: { subject: "Today", text: "The car arrives at 1 pm." },
+          channels: ["sms", "email"],
+          wedding: { weddingId: "w_9", weddingDate: today, vendorType: "transport" }
+        })
+        expect(offered.lane).toBe("critical")
+        yield* Outbox.worker(Notifications.handlers)
+        return yield* eventually(deadLetter("reminder:w_9:day-of"))
+      })
+    )
+    expect(letter.reason).toBe("Unavailable")
+    expect(letter.wedding?.criticality).toBe("wedding_day_critical")
+    expect(letter.attempts).toBe(1)
+    // one request per provider: no in-call retry, no deferred retry
+    for (const sim of all()) expect(sim.ledger.requests()).toHaveLength(1)
+  })
+})
