@@ -7,9 +7,12 @@
  * 2. reminders go out by SMS through Twilio with Vonage as backup and email as
  *    the fallback channel: Twilio rate-limits (Vonage serves), then both SMS
  *    providers are down (the reminders arrive by email), then SMS recovers.
+ * 3. delivery events: status webhooks verified and recorded, a lost one found
+ *    by reconciliation, a forged one refused (deliveries.ts).
  */
 import { Effect, Fiber, Layer, Stream } from "effect"
 import { EmailProvider, Failover, Health, Notifications, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import * as DeliveryScenario from "./deliveries.ts"
 import * as Providers from "./providers.ts"
 
 /** One reminder's fate. */
@@ -36,6 +39,7 @@ export interface Report {
   readonly health: ReadonlyArray<Health.ProviderHealth>
   readonly weddingDay: Delivery
   readonly notices: ReadonlyArray<Notice>
+  readonly afterSending: DeliveryScenario.Report
 }
 
 // Small numbers so the story fits in about two seconds.
@@ -138,7 +142,8 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
   )
   Providers.up(resend)
   const notices = yield* channels(providers)
+  const afterSending = yield* DeliveryScenario.run(providers)
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
-  return { deliveries, events, health, weddingDay, notices }
+  return { deliveries, events, health, weddingDay, notices, afterSending }
 }).pipe(Effect.scoped, Effect.provide(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))))
