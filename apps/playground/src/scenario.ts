@@ -108,7 +108,7 @@ const channels = (providers: Providers.Providers) =>
       Notifications.layer({
         email: { from: "WedSync <reminders@wedsync.test>", providers: [providers.resend, providers.postmark] },
         sms: { from: "+15005550006", providers: [providers.twilio, providers.vonage] }
-      })
+      }).pipe(Layer.orDie) // a bad sender is the playground's own bug
     )
   )
 

@@ -49,7 +49,13 @@ const policies = Policy.layer({
         rules: [{ reasons: ["Unavailable", "RateLimited", "TimedOut", "CircuitOpen"], delay: fast, maxRetries: 50 }]
       }
     },
-    email: { inCall: { maxAttempts: 1 } }
+    email: {
+      inCall: { maxAttempts: 1 },
+      breaker: { windowSize: 500, minimumCalls: 500 },
+      deferred: {
+        rules: [{ reasons: ["Unavailable", "RateLimited", "TimedOut", "CircuitOpen"], delay: fast, maxRetries: 50 }]
+      }
+    }
   }
 })
 
@@ -166,6 +172,8 @@ describe("durable notifications", () => {
       "postmark:Rejected"
     ])
     expect(letter.attempts).toBe(1)
+    // the deciding error is kept whole: Postmark's 406 "inactive recipient"
+    expect(letter.errors.at(-1)).toMatchObject({ provider: "postmark", status: 422, providerCode: "406" })
     expect(vonage.ledger.requests()).toHaveLength(0)
     expect(JSON.stringify(letter)).not.toContain(twilio.credentials.authToken)
   })

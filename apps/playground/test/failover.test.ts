@@ -87,17 +87,21 @@ describe("SMS provider failover", () => {
     twilio.faults.add(Faults.rule(Faults.error("rateLimited", { retryAfterSeconds: 30 })))
     const program = Effect.gen(function* () {
       const served: Array<string> = []
+      const twilioSteps: Array<string> = []
       for (let i = 0; i < 20; i++) {
         const sent = yield* Notifications.send(ana, { ...reminder, text: `Reminder ${i}` }, { channels: ["sms"] })
         served.push(`${sent.channel}/${sent.provider}`)
+        twilioSteps.push(...route(sent.attempts).filter((step) => step.startsWith("sms/twilio")))
       }
-      return served
+      return { served, twilioSteps }
     })
-    const served = await run(program)
+    const { served, twilioSteps } = await run(program)
     expect(new Set(served)).toEqual(new Set(["sms/vonage"]))
     expect(vonage.ledger.sideEffects()).toHaveLength(20)
     // a Retry-After longer than the call's deadline is not waited for in the call; the breaker then sheds Twilio
-    expect(sends(twilio, "messages.create")).toBeLessThan(20)
+    expect(twilioSteps).toContain("sms/twilio:RateLimited")
+    expect(twilioSteps.at(-1)).toBe("sms/twilio:CircuitOpen")
+    expect(sends(twilio, "messages.create")).toBe(twilioSteps.filter((step) => step.endsWith("RateLimited")).length)
     expect(twilio.ledger.sideEffects()).toHaveLength(0)
   })
 

@@ -134,7 +134,11 @@ const restored = (row: unknown): Envelope => {
 }
 
 /** What {@link Outbox.offer} takes: a job whose correlation id defaults to the current one (or a fresh one). @since 0.1.0 */
-export type JobInput = Omit<typeof Job.Encoded, "correlationId"> & { readonly correlationId?: string | undefined }
+export type JobInput = Omit<typeof Job.Encoded, "correlationId"> & {
+  readonly correlationId?: string | undefined
+  /** Run it no sooner than this many milliseconds from now (e.g. a send that just failed: wait as the policy says). */
+  readonly delayMillis?: number | undefined
+}
 
 /** Where an offered job went. @since 0.1.0 */
 export interface Offered {
@@ -160,10 +164,19 @@ export type HandlerError = IntegrationError.IntegrationError | Failover.Failover
  *
  * @since 0.1.0
  */
-export type Handler<R = never> = (
-  job: Job,
-  context: { readonly attempt: number }
-) => Effect.Effect<unknown, HandlerError, R>
+export type Handler<R = never> = (job: Job, context: HandlerContext) => Effect.Effect<unknown, HandlerError, R>
+
+/**
+ * What a handler is told besides the job: which run this is (1 for the first)
+ * and what failed in the runs before it, oldest first — e.g. so a
+ * notification is not sent again to a provider that refused its recipient.
+ *
+ * @since 0.1.0
+ */
+export interface HandlerContext {
+  readonly attempt: number
+  readonly failures: ReadonlyArray<DeadLetters.FailureRecord>
+}
 
 /**
  * The outbox.
@@ -221,8 +234,10 @@ const makeOutbox = (options: Options) =>
     // Claims beyond maxClaims are caught by the worker and dead-lettered; the queue's own limit is only a backstop.
     const make = (name: string) => PersistedQueue.make({ name, schema: Schema.Unknown, maxAttempts: maxClaims + 5 })
     const lanes = { critical: yield* make(names.critical), standard: yield* make(names.standard) }
-    const offerAs = (input: JobInput, correlationId: string) =>
-      Effect.flatMap(decodeJob({ ...input, correlationId }), (job) => put(lanes, fresh(job, 0), 0))
+    const offerAs = ({ delayMillis, ...input }: JobInput, correlationId: string) =>
+      Effect.flatMap(decodeJob({ ...input, correlationId }), (job) =>
+        put(lanes, fresh(job, 0), Math.max(0, delayMillis ?? 0))
+      )
     const offer = (input: JobInput) =>
       input.correlationId === undefined
         ? Effect.flatMap(Correlation.current, (current) => offerAs(input, current ?? Correlation.make()))
@@ -330,7 +345,7 @@ const afterFailure = (outbox: Outbox["Service"], envelope: Envelope, cause: Caus
     const next = { ...envelope, failures, providersTried }
     if (failed.error === undefined) return yield* deadLetter(next, "Defect", now)
     const wedding = job.wedding === undefined ? undefined : WeddingContext.resolve(job.wedding, now)
-    const policy = (yield* Effect.service(Policy.Policies)).get(job.service, failed.error.provider)
+    const policy = (yield* Effect.service(Policy.Policies)).get(failed.service ?? job.service, failed.error.provider)
     const decision = Retry.decide(failed.error, policy, wedding, envelope.deferredAttempt)
     const reason = failed.error.reason._tag
     if (!decision.retry) return yield* deadLetter(next, reason, now)
@@ -364,7 +379,9 @@ const runOne = <R>(
       return deadLetter({ ...envelope, failures: [...envelope.failures, missing] }, "Misconfigured", now)
     }
     // suspended, so a handler that throws is a defect dead-lettered here, not a claim the store retries until it drops it
-    const run = Effect.suspend(() => handler(job, { attempt: envelope.deferredAttempt + 1 })).pipe(
+    const run = Effect.suspend(() =>
+      handler(job, { attempt: envelope.deferredAttempt + 1, failures: envelope.failures })
+    ).pipe(
       Correlation.withId(job.correlationId),
       job.wedding === undefined ? (effect) => effect : WeddingContext.provide(job.wedding)
     )

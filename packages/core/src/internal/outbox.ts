@@ -9,6 +9,7 @@ import { Cause, Option } from "effect"
 import type { FailoverError } from "../Failover.ts"
 import type { NotificationError } from "../Notifications.ts"
 import * as IntegrationError from "../IntegrationError.ts"
+import type * as Policy from "../Policy.ts"
 import { FailureRecord } from "./deadLetters/model.ts"
 import * as WeddingContext from "../WeddingContext.ts"
 
@@ -48,9 +49,16 @@ const recordOf = (error: IntegrationError.IntegrationError, at: number): Failure
   ...(error.requestId === undefined ? {} : { requestId: error.requestId })
 })
 
-/** What a failed attempt adds to the chain; `error` is the one the retry decision reads. @internal */
+/**
+ * What a failed attempt adds to the chain; `error` is the one the retry
+ * decision reads, under the policy of `service` when the failure names one
+ * (the channel whose error decided a notification), else the job's.
+ *
+ * @internal
+ */
 export interface Failed {
   readonly error: IntegrationError.IntegrationError | undefined
+  readonly service?: Policy.ServiceType | undefined
   readonly records: ReadonlyArray<Failure>
   readonly providers: ReadonlyArray<string>
 }
@@ -79,17 +87,26 @@ export const failureOf = (
   if (IntegrationError.isIntegrationError(error)) {
     return { error, records: [recordOf(error, at)], providers: [error.provider] }
   }
-  const records = error.attempts
-    .filter((attempt) => attempt.outcome === "failed")
-    .map((attempt) => ({
-      at,
-      provider: attempt.provider,
-      reason: attempt.reason ?? attempt.outcome,
-      message: `${attempt.provider}: ${attempt.reason ?? attempt.outcome}`
-    }))
+  const failed = error.attempts.filter((attempt) => attempt.outcome === "failed")
+  // The deciding error is whole (status, provider code, request id); the other attempts keep provider and reason.
+  const deciding = failed.findLastIndex(
+    (attempt) => attempt.provider === error.lastError.provider && attempt.reason === error.lastError.reason._tag
+  )
+  const records = failed.map((attempt, index) =>
+    index === deciding
+      ? recordOf(error.lastError, at)
+      : {
+          at,
+          provider: attempt.provider,
+          reason: attempt.reason ?? attempt.outcome,
+          message: `${attempt.provider}: ${attempt.reason ?? attempt.outcome}`
+        }
+  )
   return {
     error: error.lastError,
+    // FailoverError.service is typed string but always a plan's ServiceType; NotificationError's is a channel
+    service: error.service as Policy.ServiceType,
     records: records.length > 0 ? records : [recordOf(error.lastError, at)],
-    providers: error.attempts.filter((attempt) => attempt.outcome !== "skipped").map((attempt) => attempt.provider)
+    providers: failed.map((attempt) => attempt.provider)
   }
 }
