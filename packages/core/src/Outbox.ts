@@ -412,6 +412,16 @@ export interface WorkerOptions {
 }
 
 /**
+ * The services a set of handlers needs, together: handlers for different
+ * operations may each need their own.
+ *
+ * @since 0.1.0
+ */
+export type Services<Handlers extends Readonly<Record<string, Handler<unknown>>>> = {
+  readonly [K in keyof Handlers]: Handlers[K] extends Handler<infer R> ? R : never
+}[keyof Handlers]
+
+/**
  * Runs jobs until the scope closes: each lane has its own fibers, so critical
  * work never waits behind standard work. A job interrupted by shutdown is
  * released to the store, not counted as a failure.
@@ -422,15 +432,25 @@ export interface WorkerOptions {
  * ```
  * @since 0.1.0
  */
-export const worker = <R>(
-  handlers: Readonly<Record<string, Handler<R>>>,
+export const worker = <const Handlers extends Readonly<Record<string, Handler<unknown>>>>(
+  handlers: Handlers,
   options: WorkerOptions = {}
-): Effect.Effect<void, never, Outbox | DeadLetters.DeadLetters | Scope.Scope | R> =>
+): Effect.Effect<void, never, Outbox | DeadLetters.DeadLetters | Scope.Scope | Services<Handlers>> =>
   Effect.gen(function* () {
     const outbox = yield* Effect.service(Outbox)
     const loop = (lane: Lane) =>
       outbox.lanes[lane]
-        .take((row, metadata) => Effect.suspend(() => runOne(outbox, handlers, restored(row), metadata.attempts)))
+        .take((row, metadata) =>
+          Effect.suspend(() =>
+            // each handler runs with its own services; together they are Services<Handlers>
+            runOne(
+              outbox,
+              handlers as Readonly<Record<string, Handler<Services<Handlers>>>>,
+              restored(row),
+              metadata.attempts
+            )
+          )
+        )
         .pipe(
           Effect.catchCause((cause) => Effect.logWarning("outbox: a job will be retried by the store", cause)),
           Effect.forever
