@@ -7,9 +7,9 @@
  * the overdue message; a forged callback is refused.
  */
 import { Effect, Layer, Option, Redacted } from "effect"
-import { Deliveries, Notifications, Policy, Reconciliation, Resilience, Sqlite, WebhookSource } from "@wedsync/core"
+import { Deliveries, Notifications, Policy, Reconciliation, Resilience, Sqlite } from "@wedsync/core"
 import { TwilioStatus, TwilioWebhooks } from "@wedsync/adapter-sms"
-import type { Webhooks } from "@wedsync/testkit"
+import { Webhooks } from "@wedsync/testkit"
 import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
 import type * as Providers from "./providers.ts"
 
@@ -30,15 +30,6 @@ export interface Report {
 
 const HOOK_URL = "https://hooks.wedsync.test/sms/twilio"
 
-const requestOf = (delivery: Webhooks.WebhookDelivery) =>
-  new WebhookSource.WebhookRequest({
-    method: delivery.method,
-    url: delivery.url,
-    headers: Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name.toLowerCase(), value])),
-    body: delivery.body,
-    receivedAt: Date.now()
-  })
-
 /** Runs the delivery scenario against the running Twilio simulator. */
 export const run = (providers: Providers.Providers): Effect.Effect<Report> => {
   const sim = providers.simulators.twilio
@@ -48,7 +39,7 @@ export const run = (providers: Providers.Providers): Effect.Effect<Report> => {
   /** What our webhook endpoint does: verify, decode, record; a forgery is refused and recorded nowhere. */
   const receive = (delivery: Webhooks.WebhookDelivery) =>
     Effect.gen(function* () {
-      const event = yield* source.verify(requestOf(delivery))
+      const event = yield* source.verify(Webhooks.toRequest(delivery))
       const deliveries = yield* Deliveries.Deliveries
       const outcomes = yield* Effect.forEach(yield* TwilioWebhooks.deliveryEvents(event), deliveries.record)
       return outcomes.join(",")

@@ -48,24 +48,15 @@ export const rateLimited = (sim: Switchable): void => {
 /** The provider answers normally again. */
 export const up = (sim: Switchable): void => sim.faults.clear()
 
-/** Starts the simulators (stopped when the scope closes) and builds the adapter layers. */
-export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
-  Effect.all(
-    [
-      Simulator.scoped(ResendSim.definition, { seed: 1 }),
-      Simulator.scoped(PostmarkSim.definition, { seed: 2 }),
-      Simulator.scoped(TwilioSim.definition, { seed: 3 }),
-      Simulator.scoped(VonageSim.definition, { seed: 4 })
-    ],
-    { concurrency: "unbounded" }
-  ),
-  ([resend, postmark, twilio, vonage]) => ({
-    simulators: { resend, postmark, twilio, vonage },
+/** The four simulators, running. */
+export type Simulators = Providers["simulators"]
+
+/** An adapter layer for each running simulator: the production adapters, pointed at the simulator. */
+export const adaptersFor = (simulators: Simulators): Omit<Providers, "simulators"> => {
+  const { resend, postmark, twilio, vonage } = simulators
+  return {
     resend: Resend.layer({ baseUrl: resend.url, apiKey: Redacted.make(resend.credentials.apiKey) }),
-    postmark: Postmark.layer({
-      baseUrl: postmark.url,
-      serverToken: Redacted.make(postmark.credentials.serverToken)
-    }),
+    postmark: Postmark.layer({ baseUrl: postmark.url, serverToken: Redacted.make(postmark.credentials.serverToken) }),
     twilio: Twilio.layer({
       baseUrl: twilio.url,
       accountSid: twilio.credentials.accountSid,
@@ -76,5 +67,23 @@ export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
       apiKey: vonage.credentials.apiKey,
       apiSecret: Redacted.make(vonage.credentials.apiSecret)
     })
-  })
+  }
+}
+
+/** Starts the four simulators on free local ports (seeded, so runs repeat). */
+export const startSimulators = (seed = 1): Promise<Simulators> =>
+  Promise.all([
+    Simulator.start(ResendSim.definition, { seed }),
+    Simulator.start(PostmarkSim.definition, { seed: seed + 1 }),
+    Simulator.start(TwilioSim.definition, { seed: seed + 2 }),
+    Simulator.start(VonageSim.definition, { seed: seed + 3 })
+  ]).then(([resend, postmark, twilio, vonage]) => ({ resend, postmark, twilio, vonage }))
+
+/** Starts the simulators (stopped when the scope closes) and builds the adapter layers. */
+export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
+  Effect.acquireRelease(
+    Effect.promise(() => startSimulators()),
+    (simulators) => Effect.promise(() => Promise.all(Object.values(simulators).map((sim) => sim.stop())))
+  ),
+  (simulators) => ({ simulators, ...adaptersFor(simulators) })
 )

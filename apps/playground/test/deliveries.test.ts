@@ -15,45 +15,30 @@ import {
   Policy,
   Reconciliation,
   Resilience,
-  Sqlite,
-  WebhookSource
+  Sqlite
 } from "@wedsync/core"
-import { Postmark, PostmarkStatus, PostmarkWebhooks } from "@wedsync/adapter-email"
-import { Twilio, TwilioStatus, TwilioWebhooks, Vonage } from "@wedsync/adapter-sms"
-import { Simulator, type Webhooks } from "@wedsync/testkit"
+import { PostmarkStatus, PostmarkWebhooks } from "@wedsync/adapter-email"
+import { TwilioStatus, TwilioWebhooks } from "@wedsync/adapter-sms"
+import { Webhooks } from "@wedsync/testkit"
 import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
 import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
-import * as VonageSim from "@wedsync/testkit/simulators/vonage"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
+import * as Providers from "../src/providers.ts"
+import { useSimulators } from "./fixtures/simulators.ts"
 
-let twilio: Simulator.Running<TwilioSim.State, TwilioSim.Credentials>
-let vonage: Simulator.Running<VonageSim.State, VonageSim.Credentials>
-let postmark: Simulator.Running<PostmarkSim.State, PostmarkSim.Credentials>
-
-beforeAll(async () => {
-  ;[twilio, vonage, postmark] = await Promise.all([
-    Simulator.start(TwilioSim.definition, { seed: 7 }),
-    Simulator.start(VonageSim.definition, { seed: 8 }),
-    Simulator.start(PostmarkSim.definition, { seed: 9 })
-  ])
-})
-afterAll(() => Promise.all([twilio.stop(), vonage.stop(), postmark.stop()]))
-beforeEach(() => {
-  twilio.reset()
-  vonage.reset()
-  postmark.reset()
-})
+const sims = useSimulators(7)
+const adapters = () => Providers.adaptersFor(sims)
 
 const STATUS_URL = "https://hooks.wedsync.test/sms/twilio"
 const twilioOptions = () => ({
-  baseUrl: twilio.url,
-  accountSid: twilio.credentials.accountSid,
-  authToken: Redacted.make(twilio.credentials.authToken)
+  baseUrl: sims.twilio.url,
+  accountSid: sims.twilio.credentials.accountSid,
+  authToken: Redacted.make(sims.twilio.credentials.authToken)
 })
 
 const postmarkOptions = () => ({
-  baseUrl: postmark.url,
-  serverToken: Redacted.make(postmark.credentials.serverToken)
+  baseUrl: sims.postmark.url,
+  serverToken: Redacted.make(sims.postmark.credentials.serverToken)
 })
 
 /** Production wiring: Notifications tracking into Deliveries on SQLite, under the default policies. */
@@ -61,19 +46,12 @@ const world = () =>
   Notifications.layer({
     email: {
       from: "WedSync <reminders@wedsync.test>",
-      providers: [Postmark.layer(postmarkOptions())],
+      providers: [adapters().postmark],
       deliveryExpectedWithin: "0 millis"
     },
     sms: {
       from: "+15005550006",
-      providers: [
-        Twilio.layer(twilioOptions()),
-        Vonage.layer({
-          baseUrl: vonage.url,
-          apiKey: vonage.credentials.apiKey,
-          apiSecret: Redacted.make(vonage.credentials.apiSecret)
-        })
-      ],
+      providers: [adapters().twilio, adapters().vonage],
       // overdue at once, so reconciliation runs now instead of in ten minutes
       deliveryExpectedWithin: "0 millis"
     }
@@ -97,9 +75,9 @@ const sendReminder = Notifications.send(
 
 /** The status callback Twilio would post for the message, signed as Twilio signs it. */
 const callback = (sid: string, status: TwilioSim.MessageStatus, errorCode?: number): Webhooks.WebhookDelivery => {
-  const message = twilio.state.messages.get(sid)
+  const message = sims.twilio.state.messages.get(sid)
   if (message === undefined) throw new Error(`the simulator has no message ${sid}`)
-  return twilio.buildWebhook(
+  return sims.twilio.buildWebhook(
     TwilioSim.events.messageStatus(message, status, {
       url: STATUS_URL,
       ...(errorCode === undefined ? {} : { errorCode })
@@ -107,21 +85,11 @@ const callback = (sid: string, status: TwilioSim.MessageStatus, errorCode?: numb
   )
 }
 
-/** A delivery as our HTTP endpoint hands it to a webhook source. */
-const requestOf = (delivery: Webhooks.WebhookDelivery) =>
-  new WebhookSource.WebhookRequest({
-    method: delivery.method,
-    url: delivery.url,
-    headers: Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name.toLowerCase(), value])),
-    body: delivery.body,
-    receivedAt: Date.now()
-  })
-
 /** What a webhook endpoint does with a delivery: verify, decode, record. */
 const receive = (delivery: Webhooks.WebhookDelivery) =>
   Effect.gen(function* () {
-    const source = TwilioWebhooks.make({ authToken: Redacted.make(twilio.credentials.authToken) })
-    const event = yield* source.verify(requestOf(delivery))
+    const source = TwilioWebhooks.make({ authToken: Redacted.make(sims.twilio.credentials.authToken) })
+    const event = yield* source.verify(Webhooks.toRequest(delivery))
     const deliveries = yield* Deliveries.Deliveries
     return yield* Effect.forEach(yield* TwilioWebhooks.deliveryEvents(event), (found) => deliveries.record(found))
   })
@@ -156,7 +124,7 @@ describe("SMS delivery events", () => {
     expect(result.settled.state).toBe("settled")
     expect(summary(result.settled.events)).toEqual(["delivered:webhook"])
     expect(result.pass.checked).toBe(0)
-    expect(twilio.ledger.requests().filter((request) => request.operation === "messages.fetch")).toHaveLength(0)
+    expect(sims.twilio.ledger.requests().filter((request) => request.operation === "messages.fetch")).toHaveLength(0)
   })
 
   it("a lost callback is found by reconciliation, and the late callback is then a duplicate", async () => {
@@ -181,7 +149,7 @@ describe("SMS delivery events", () => {
     const result = await run(
       Effect.gen(function* () {
         const sent = yield* sendReminder
-        const message = twilio.state.messages.get(sent.messageId)
+        const message = sims.twilio.state.messages.get(sent.messageId)
         if (message !== undefined) {
           // the handset was unreachable: Twilio reports it on the message resource
           message.status = "undelivered"
@@ -200,8 +168,10 @@ describe("SMS delivery events", () => {
     const outcome = await run(
       Effect.gen(function* () {
         const sent = yield* sendReminder
-        const forged = twilio.buildWebhook(
-          TwilioSim.events.messageStatus(twilio.state.messages.get(sent.messageId)!, "failed", { url: STATUS_URL }),
+        const forged = sims.twilio.buildWebhook(
+          TwilioSim.events.messageStatus(sims.twilio.state.messages.get(sent.messageId)!, "failed", {
+            url: STATUS_URL
+          }),
           { tamper: "wrongSecret" }
         )
         const refused = yield* Effect.flip(receive(forged))
@@ -226,10 +196,10 @@ describe("email delivery events", () => {
 
   /** The bounce Postmark recorded for the message, as its webhook (Basic credentials on the URL). */
   const bounceHook = (messageId: string) => {
-    const message = postmark.state.messages.get(messageId)
+    const message = sims.postmark.state.messages.get(messageId)
     const bounced = message?.MessageEvents.find((event) => event.Type === "Bounced")
     if (message === undefined || bounced === undefined) throw new Error(`no bounce for ${messageId}`)
-    return postmark.buildWebhook(
+    return sims.postmark.buildWebhook(
       PostmarkSim.events.bounce(
         { ID: Number(bounced.Details.BounceID), MessageID: messageId, Email: bounced.Recipient, Type: "HardBounce" },
         { url: "https://hooks.wedsync.test/email/postmark" }
@@ -241,11 +211,11 @@ describe("email delivery events", () => {
     Effect.gen(function* () {
       const source = yield* PostmarkWebhooks.make({
         basicAuth: {
-          username: postmark.credentials.webhookUsername,
-          password: Redacted.make(postmark.credentials.webhookPassword)
+          username: sims.postmark.credentials.webhookUsername,
+          password: Redacted.make(sims.postmark.credentials.webhookPassword)
         }
       })
-      const event = yield* source.verify(requestOf(delivery))
+      const event = yield* source.verify(Webhooks.toRequest(delivery))
       const deliveries = yield* Deliveries.Deliveries
       return yield* Effect.forEach(yield* PostmarkWebhooks.deliveryEvents(event), (found) => deliveries.record(found))
     })

@@ -6,36 +6,16 @@
  * provider tried, and on the wedding day nothing waits: it is dead-lettered at
  * once for an operator.
  */
-import { Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { Effect, Layer, Schedule, type Scope } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { Audit, DeadLetters, Notifications, Outbox, Policy, QueueStore, Resilience, Sqlite } from "@wedsync/core"
-import { Postmark, Resend } from "@wedsync/adapter-email"
-import { Twilio, Vonage } from "@wedsync/adapter-sms"
-import { Faults, Simulator } from "@wedsync/testkit"
-import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
-import * as ResendSim from "@wedsync/testkit/simulators/resend"
-import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
-import * as VonageSim from "@wedsync/testkit/simulators/vonage"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { Faults } from "@wedsync/testkit"
+import { describe, expect, it } from "vitest"
+import * as Providers from "../src/providers.ts"
+import { useSimulators } from "./fixtures/simulators.ts"
 
-let resend: Simulator.Running<ResendSim.State, ResendSim.Credentials>
-let postmark: Simulator.Running<PostmarkSim.State, PostmarkSim.Credentials>
-let twilio: Simulator.Running<TwilioSim.State, TwilioSim.Credentials>
-let vonage: Simulator.Running<VonageSim.State, VonageSim.Credentials>
-const all = () => [resend, postmark, twilio, vonage]
-
-beforeAll(async () => {
-  ;[resend, postmark, twilio, vonage] = await Promise.all([
-    Simulator.start(ResendSim.definition, { seed: 11 }),
-    Simulator.start(PostmarkSim.definition, { seed: 12 }),
-    Simulator.start(TwilioSim.definition, { seed: 13 }),
-    Simulator.start(VonageSim.definition, { seed: 14 })
-  ])
-})
-afterAll(() => Promise.all(all().map((sim) => sim.stop())))
-beforeEach(() => {
-  for (const sim of all()) sim.reset()
-})
+const sims = useSimulators(11)
+const adapters = () => Providers.adaptersFor(sims)
 
 // Deferred retries in milliseconds instead of the spec's minutes, one in-call attempt, and breakers that
 // stay closed through this test's retry loop (breakers have their own tests).
@@ -63,25 +43,11 @@ const world = () =>
   Notifications.layer({
     email: {
       from: "WedSync <reminders@wedsync.test>",
-      providers: [
-        Resend.layer({ baseUrl: resend.url, apiKey: Redacted.make(resend.credentials.apiKey) }),
-        Postmark.layer({ baseUrl: postmark.url, serverToken: Redacted.make(postmark.credentials.serverToken) })
-      ]
+      providers: [adapters().resend, adapters().postmark]
     },
     sms: {
       from: "+15005550006",
-      providers: [
-        Twilio.layer({
-          baseUrl: twilio.url,
-          accountSid: twilio.credentials.accountSid,
-          authToken: Redacted.make(twilio.credentials.authToken)
-        }),
-        Vonage.layer({
-          baseUrl: vonage.url,
-          apiKey: vonage.credentials.apiKey,
-          apiSecret: Redacted.make(vonage.credentials.apiSecret)
-        })
-      ]
+      providers: [adapters().twilio, adapters().vonage]
     }
   }).pipe(
     Layer.provideMerge(
@@ -123,7 +89,7 @@ const created = (sim: { readonly ledger: { sideEffects(): ReadonlyArray<unknown>
 
 describe("durable notifications", () => {
   it("a total outage defers the send by policy; when Twilio is back it goes out once, by SMS", async () => {
-    for (const sim of all()) sim.faults.add(Faults.rule(Faults.error("unavailable")))
+    for (const sim of Object.values(sims)) sim.faults.add(Faults.rule(Faults.error("unavailable")))
     const result = await run(
       Effect.gen(function* () {
         yield* Notifications.offer({
@@ -134,23 +100,23 @@ describe("durable notifications", () => {
         })
         yield* Outbox.worker(Notifications.handlers)
         // the first attempt reached every provider and failed
-        yield* eventually(Effect.sync(() => (resend.ledger.requests().length > 0 ? true : undefined)))
-        twilio.faults.clear()
-        yield* eventually(Effect.sync(() => (created(twilio) > 0 ? true : undefined)))
+        yield* eventually(Effect.sync(() => (sims.resend.ledger.requests().length > 0 ? true : undefined)))
+        sims.twilio.faults.clear()
+        yield* eventually(Effect.sync(() => (created(sims.twilio) > 0 ? true : undefined)))
         yield* Effect.sleep("200 millis") // room for a wrong second send to show up
         return { letter: yield* deadLetter("reminder:w_7:headcount") }
       })
     )
-    expect(created(twilio)).toBe(1)
-    expect(created(vonage) + created(resend) + created(postmark)).toBe(0)
+    expect(created(sims.twilio)).toBe(1)
+    expect(created(sims.vonage) + created(sims.resend) + created(sims.postmark)).toBe(0)
     expect(result.letter).toBeUndefined()
-    const keys = twilio.ledger.requests().map((request) => request.operation)
+    const keys = sims.twilio.ledger.requests().map((request) => request.operation)
     expect(keys.filter((operation) => operation === "messages.create").length).toBeGreaterThanOrEqual(2)
   })
 
   it("a recipient no channel will take is dead-lettered at once, with every provider tried and nothing re-sent", async () => {
     // Twilio: 21610 unsubscribed; Postmark: the address is inactive (406); Resend is down, so Postmark is reached
-    resend.faults.add(Faults.rule(Faults.error("unavailable")))
+    sims.resend.faults.add(Faults.rule(Faults.error("unavailable")))
     const letter = await run(
       Effect.gen(function* () {
         yield* Notifications.offer({
@@ -174,12 +140,12 @@ describe("durable notifications", () => {
     expect(letter.attempts).toBe(1)
     // the deciding error is kept whole: Postmark's 406 "inactive recipient"
     expect(letter.errors.at(-1)).toMatchObject({ provider: "postmark", status: 422, providerCode: "406" })
-    expect(vonage.ledger.requests()).toHaveLength(0)
-    expect(JSON.stringify(letter)).not.toContain(twilio.credentials.authToken)
+    expect(sims.vonage.ledger.requests()).toHaveLength(0)
+    expect(JSON.stringify(letter)).not.toContain(sims.twilio.credentials.authToken)
   })
 
   it("on the wedding day a total outage is dead-lettered at once for an operator, not deferred", async () => {
-    for (const sim of all()) sim.faults.add(Faults.rule(Faults.error("unavailable")))
+    for (const sim of Object.values(sims)) sim.faults.add(Faults.rule(Faults.error("unavailable")))
     const today = new Date().toISOString().slice(0, 10)
     const letter = await run(
       Effect.gen(function* () {
@@ -199,6 +165,6 @@ describe("durable notifications", () => {
     expect(letter.wedding?.criticality).toBe("wedding_day_critical")
     expect(letter.attempts).toBe(1)
     // one request per provider: no in-call retry, no deferred retry
-    for (const sim of all()) expect(sim.ledger.requests()).toHaveLength(1)
+    for (const sim of Object.values(sims)) expect(sim.ledger.requests()).toHaveLength(1)
   })
 })

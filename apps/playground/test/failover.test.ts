@@ -5,59 +5,26 @@
  * What went over the wire is read from the simulators' ledgers, so "not sent"
  * means no request reached the provider.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import { Notifications, Policy, Resilience, WeddingContext } from "@wedsync/core"
-import { Postmark, Resend } from "@wedsync/adapter-email"
-import { Twilio, Vonage } from "@wedsync/adapter-sms"
-import { Faults, Simulator } from "@wedsync/testkit"
-import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
-import * as ResendSim from "@wedsync/testkit/simulators/resend"
-import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
-import * as VonageSim from "@wedsync/testkit/simulators/vonage"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { Faults } from "@wedsync/testkit"
+import { describe, expect, it } from "vitest"
+import * as Providers from "../src/providers.ts"
+import { useSimulators } from "./fixtures/simulators.ts"
 
-let resend: Simulator.Running<ResendSim.State, ResendSim.Credentials>
-let postmark: Simulator.Running<PostmarkSim.State, PostmarkSim.Credentials>
-let twilio: Simulator.Running<TwilioSim.State, TwilioSim.Credentials>
-let vonage: Simulator.Running<VonageSim.State, VonageSim.Credentials>
-
-beforeAll(async () => {
-  ;[resend, postmark, twilio, vonage] = await Promise.all([
-    Simulator.start(ResendSim.definition, { seed: 1 }),
-    Simulator.start(PostmarkSim.definition, { seed: 2 }),
-    Simulator.start(TwilioSim.definition, { seed: 3 }),
-    Simulator.start(VonageSim.definition, { seed: 4 })
-  ])
-})
-afterAll(() => Promise.all([resend, postmark, twilio, vonage].map((sim) => sim.stop())))
-beforeEach(() => {
-  for (const sim of [resend, postmark, twilio, vonage]) sim.reset()
-})
+const sims = useSimulators(1)
+const adapters = () => Providers.adaptersFor(sims)
 
 /** The production set-up: Resend then Postmark, Twilio then Vonage, the spec's default policies. */
 const notifications = () =>
   Notifications.layer({
     email: {
       from: "WedSync <reminders@wedsync.test>",
-      providers: [
-        Resend.layer({ baseUrl: resend.url, apiKey: Redacted.make(resend.credentials.apiKey) }),
-        Postmark.layer({ baseUrl: postmark.url, serverToken: Redacted.make(postmark.credentials.serverToken) })
-      ]
+      providers: [adapters().resend, adapters().postmark]
     },
     sms: {
       from: "+15005550006",
-      providers: [
-        Twilio.layer({
-          baseUrl: twilio.url,
-          accountSid: twilio.credentials.accountSid,
-          authToken: Redacted.make(twilio.credentials.authToken)
-        }),
-        Vonage.layer({
-          baseUrl: vonage.url,
-          apiKey: vonage.credentials.apiKey,
-          apiSecret: Redacted.make(vonage.credentials.apiSecret)
-        })
-      ]
+      providers: [adapters().twilio, adapters().vonage]
     }
   }).pipe(Layer.provideMerge(Resilience.layerMemory()), Layer.provideMerge(Policy.layer()))
 
@@ -73,18 +40,18 @@ const route = (attempts: ReadonlyArray<Notifications.Attempt>) =>
 
 describe("email provider failover", () => {
   it("a Resend outage is served by Postmark, and the result says so", async () => {
-    resend.faults.add(Faults.outage({ forMillis: 60_000, operation: "emails.send" }))
+    sims.resend.faults.add(Faults.outage({ forMillis: 60_000, operation: "emails.send" }))
     const sent = await run(Notifications.send(ana, reminder, { channels: ["email"] }))
     expect(sent).toMatchObject({ channel: "email", provider: "postmark" })
     expect(route(sent.attempts)).toEqual(["email/resend:Unavailable", "email/postmark:success"])
-    expect(postmark.ledger.sideEffects().map((effect) => effect.id)).toEqual([sent.messageId])
-    expect(resend.ledger.sideEffects()).toHaveLength(0)
+    expect(sims.postmark.ledger.sideEffects().map((effect) => effect.id)).toEqual([sent.messageId])
+    expect(sims.resend.ledger.sideEffects()).toHaveLength(0)
   })
 })
 
 describe("SMS provider failover", () => {
   it("a Twilio 429 storm is served by Vonage; once Twilio's circuit opens it is not even called", async () => {
-    twilio.faults.add(Faults.rule(Faults.error("rateLimited", { retryAfterSeconds: 30 })))
+    sims.twilio.faults.add(Faults.rule(Faults.error("rateLimited", { retryAfterSeconds: 30 })))
     const program = Effect.gen(function* () {
       const served: Array<string> = []
       const twilioSteps: Array<string> = []
@@ -97,12 +64,14 @@ describe("SMS provider failover", () => {
     })
     const { served, twilioSteps } = await run(program)
     expect(new Set(served)).toEqual(new Set(["sms/vonage"]))
-    expect(vonage.ledger.sideEffects()).toHaveLength(20)
+    expect(sims.vonage.ledger.sideEffects()).toHaveLength(20)
     // a Retry-After longer than the call's deadline is not waited for in the call; the breaker then sheds Twilio
     expect(twilioSteps).toContain("sms/twilio:RateLimited")
     expect(twilioSteps.at(-1)).toBe("sms/twilio:CircuitOpen")
-    expect(sends(twilio, "messages.create")).toBe(twilioSteps.filter((step) => step.endsWith("RateLimited")).length)
-    expect(twilio.ledger.sideEffects()).toHaveLength(0)
+    expect(sends(sims.twilio, "messages.create")).toBe(
+      twilioSteps.filter((step) => step.endsWith("RateLimited")).length
+    )
+    expect(sims.twilio.ledger.sideEffects()).toHaveLength(0)
   })
 
   it("a recipient Twilio rejects (unsubscribed) is never re-sent through Vonage", async () => {
@@ -110,19 +79,19 @@ describe("SMS provider failover", () => {
     expect(error.reason._tag).toBe("Rejected")
     expect(error.lastError.providerCode).toBe("21610")
     expect(route(error.attempts)).toEqual(["sms/twilio:Rejected"])
-    expect(sends(twilio, "messages.create")).toBe(1)
-    expect(vonage.ledger.requests()).toHaveLength(0)
+    expect(sends(sims.twilio, "messages.create")).toBe(1)
+    expect(sims.vonage.ledger.requests()).toHaveLength(0)
   })
 })
 
 describe("channel fallback", () => {
   it("with both SMS providers down the reminder arrives by email, every attempt named", async () => {
-    twilio.faults.add(Faults.outage({ forMillis: 60_000 }))
-    vonage.faults.add(Faults.outage({ forMillis: 60_000 }))
+    sims.twilio.faults.add(Faults.outage({ forMillis: 60_000 }))
+    sims.vonage.faults.add(Faults.outage({ forMillis: 60_000 }))
     const sent = await run(Notifications.send(ana, reminder, { channels: ["sms", "email"] }))
     expect(sent).toMatchObject({ channel: "email", provider: "resend" })
     expect(route(sent.attempts)).toEqual(["sms/twilio:Unavailable", "sms/vonage:Unavailable", "email/resend:success"])
-    expect(resend.ledger.sideEffects().map((effect) => effect.id)).toEqual([sent.messageId])
+    expect(sims.resend.ledger.sideEffects().map((effect) => effect.id)).toEqual([sent.messageId])
   })
 
   it("a rejected phone number falls back to email without touching the backup SMS provider", async () => {
@@ -130,7 +99,7 @@ describe("channel fallback", () => {
       Notifications.send({ ...ana, phone: "+15005550004" }, reminder, { channels: ["sms", "email"] })
     )
     expect(route(sent.attempts)).toEqual(["sms/twilio:Rejected", "email/resend:success"])
-    expect(vonage.ledger.requests()).toHaveLength(0)
+    expect(sims.vonage.ledger.requests()).toHaveLength(0)
   })
 })
 
@@ -143,16 +112,16 @@ describe("wedding-date-aware policy", () => {
     )
 
   it("on the wedding day a failing provider is not retried: one request, then straight to the backup", async () => {
-    resend.faults.add(Faults.rule(Faults.error("unavailable")))
+    sims.resend.faults.add(Faults.rule(Faults.error("unavailable")))
     const sent = await run(onWedding(today()))
     expect(sent.provider).toBe("postmark")
-    expect(sends(resend, "emails.send")).toBe(1)
+    expect(sends(sims.resend, "emails.send")).toBe(1)
   })
 
   it("months ahead the same failure is retried in the call before failing over", async () => {
-    resend.faults.add(Faults.rule(Faults.error("unavailable")))
+    sims.resend.faults.add(Faults.rule(Faults.error("unavailable")))
     const sent = await run(onWedding(later))
     expect(sent.provider).toBe("postmark")
-    expect(sends(resend, "emails.send")).toBe(3)
+    expect(sends(sims.resend, "emails.send")).toBe(3)
   })
 })

@@ -22,6 +22,7 @@ import { Config, Effect, Layer, Redacted, Schema } from "effect"
 import { type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
 import { CloudEvent, callbackStatus, decode, epochMillis, StatusCallback } from "./internal/twilioDelivery.ts"
 import { bodyHashOf, check, signedUrl } from "./internal/twilioSignature.ts"
+import { fromVerify } from "./internal/webhookSource.ts"
 
 /**
  * Options of the Twilio webhook source.
@@ -121,14 +122,7 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
       ? callbackEvent(request.body, request.receivedAt)
       : streamEvent(request.body, request.receivedAt)
   }
-  return WebhookSource.WebhookSource.of({
-    provider: "twilio",
-    verify: (request) =>
-      Effect.suspend(() => {
-        const result = verify(request)
-        return IntegrationError.isIntegrationError(result) ? Effect.fail(result) : Effect.succeed(result)
-      })
-  })
+  return fromVerify("twilio", verify)
 }
 
 /**

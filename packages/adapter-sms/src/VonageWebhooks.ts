@@ -23,6 +23,7 @@ import { Config, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
 import { decode, Inbound, isoTime, MessageStatus, Receipt, receiptTime } from "./internal/vonageDelivery.ts"
 import { checkJwt, checkSig, type SmsSignatureMethod, type Window } from "./internal/vonageSignature.ts"
+import { fromVerify } from "./internal/webhookSource.ts"
 
 /** How old (or how far ahead) a signature may be unless the options say otherwise. @since 0.1.0 */
 export const DEFAULT_MAX_AGE: Duration.Duration = Duration.minutes(5)
@@ -154,14 +155,7 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
     const refused = checkSig(params, secret, method, window)
     return refused === undefined ? receiptEvent(params, request.receivedAt) : refuse(refused)
   }
-  return WebhookSource.WebhookSource.of({
-    provider: "vonage",
-    verify: (request) =>
-      Effect.suspend(() => {
-        const result = verify(request)
-        return IntegrationError.isIntegrationError(result) ? Effect.fail(result) : Effect.succeed(result)
-      })
-  })
+  return fromVerify("vonage", verify)
 }
 
 /**

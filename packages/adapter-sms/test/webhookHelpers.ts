@@ -4,29 +4,12 @@
  * rewrote it), and reading the refusal while checking that no secret leaks.
  */
 import { Cause, Effect, Exit, Option } from "effect"
-import { type IntegrationError, WebhookSource } from "@wedsync/core"
-import type { Webhooks } from "@wedsync/testkit"
+import type { IntegrationError, WebhookSource } from "@wedsync/core"
+import { Webhooks } from "@wedsync/testkit"
 import { expect } from "vitest"
 
 /** A delivery as the receiving server sees it; `overrides` play the proxy. */
-export const requestOf = (
-  delivery: Webhooks.WebhookDelivery,
-  overrides: {
-    readonly url?: string
-    readonly headers?: Readonly<Record<string, string>>
-    readonly body?: string
-    readonly receivedAt?: number
-  } = {}
-): WebhookSource.WebhookRequest =>
-  new WebhookSource.WebhookRequest({
-    method: delivery.method,
-    url: overrides.url ?? delivery.url,
-    headers: Object.fromEntries(
-      Object.entries({ ...delivery.headers, ...overrides.headers }).map(([name, value]) => [name.toLowerCase(), value])
-    ),
-    body: overrides.body ?? delivery.body,
-    receivedAt: overrides.receivedAt ?? Date.now()
-  })
+export const requestOf = Webhooks.toRequest
 
 /** Runs one verification. */
 export const verifyWith = (

@@ -130,15 +130,10 @@ export class DeliveryEvent extends Schema.Class<DeliveryEvent>("@wedsync/core/De
   source: Schema.Literals(["webhook", "reconciliation"])
 }) {}
 
-const finalStatuses: ReadonlySet<Status> = new Set([
-  "delivered",
-  "bounced",
-  "complained",
-  "opened",
-  "clicked",
-  "undelivered",
-  "failed"
-])
+// Every status but the two that say "still on its way".
+const finalStatuses: ReadonlySet<Status> = new Set(
+  Status.literals.filter((status) => status !== "sent" && status !== "delayed")
+)
 
 /**
  * Whether the event settles the message: nothing later will change whether it

@@ -12,7 +12,7 @@ import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import * as fc from "fast-check"
 import * as Deliveries from "../src/Deliveries.ts"
-import type * as DeliveryEvent from "../src/DeliveryEvent.ts"
+import * as DeliveryEvent from "../src/DeliveryEvent.ts"
 import { supersedes } from "../src/internal/deliveries/model.ts"
 import * as Sqlite from "../src/Sqlite.ts"
 import { event, T, tempSqlite, tracked } from "./DeliveriesFixtures.ts"
@@ -21,17 +21,7 @@ import { deliveriesSuite } from "./DeliveriesSuite.ts"
 deliveriesSuite("memory", Deliveries.layerMemory)
 deliveriesSuite("SQLite", Deliveries.layerSql.pipe(Layer.provide(tempSqlite)))
 
-const statuses: ReadonlyArray<DeliveryEvent.Status> = [
-  "sent",
-  "delayed",
-  "delivered",
-  "bounced",
-  "complained",
-  "opened",
-  "clicked",
-  "undelivered",
-  "failed"
-]
+const statuses: ReadonlyArray<DeliveryEvent.Status> = DeliveryEvent.Status.literals
 const observation = fc.record({ status: fc.constantFrom(...statuses), occurredAt: fc.integer({ min: 0, max: 20 }) })
 
 describe("the latest-status rule", () => {

@@ -16,6 +16,8 @@
  * @since 0.1.0
  */
 
+import { WebhookSource } from "@wedsync/core"
+
 /**
  * How a delivery is made wrong on purpose:
  * - `body`: the body is changed after signing;
@@ -188,3 +190,36 @@ export const reorder = <A>(items: ReadonlyArray<A>, order: "asIs" | "reversed" |
   }
   return shuffled
 }
+
+/**
+ * A delivery as the receiving server hands it to a `WebhookSource`: header
+ * names in lower case, the time it arrived. `overrides` play what sits in
+ * between — a proxy that rewrites the URL or adds headers, the sender's
+ * address for IP allowlists, a late arrival.
+ *
+ * @example
+ * ```ts
+ * const event = yield* source.verify(Webhooks.toRequest(sim.buildWebhook(event)))
+ * ```
+ * @since 0.1.0
+ */
+export const toRequest = (
+  delivery: Pick<WebhookDelivery, "url" | "headers" | "body"> & { readonly method?: string },
+  overrides: {
+    readonly url?: string
+    readonly headers?: Readonly<Record<string, string>>
+    readonly body?: string
+    readonly receivedAt?: number
+    readonly remoteAddress?: string
+  } = {}
+): WebhookSource.WebhookRequest =>
+  new WebhookSource.WebhookRequest({
+    method: delivery.method ?? "POST",
+    url: overrides.url ?? delivery.url,
+    headers: Object.fromEntries(
+      Object.entries({ ...delivery.headers, ...overrides.headers }).map(([name, value]) => [name.toLowerCase(), value])
+    ),
+    body: overrides.body ?? delivery.body,
+    ...(overrides.remoteAddress === undefined ? {} : { remoteAddress: overrides.remoteAddress }),
+    receivedAt: overrides.receivedAt ?? Date.now()
+  })

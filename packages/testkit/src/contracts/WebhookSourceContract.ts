@@ -61,15 +61,6 @@ interface Environment<State, Credentials> {
   readonly deliver: (event: Webhooks.WebhookEvent, tamper?: Webhooks.Tamper) => Webhooks.WebhookDelivery
 }
 
-const toRequest = (delivery: Webhooks.WebhookDelivery) =>
-  new WebhookSource.WebhookRequest({
-    method: delivery.method,
-    url: delivery.url,
-    headers: Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name.toLowerCase(), value])),
-    body: delivery.body,
-    receivedAt: Date.now()
-  })
-
 const open =
   <State, Credentials>(options: Options<State, Credentials>) =>
   async (): Promise<Opened<Environment<State, Credentials>>> => {
@@ -85,7 +76,9 @@ const open =
       verify: (delivery) =>
         Effect.runPromiseExit(
           Effect.provide(
-            Effect.flatMap(Effect.service(WebhookSource.WebhookSource), (port) => port.verify(toRequest(delivery))),
+            Effect.flatMap(Effect.service(WebhookSource.WebhookSource), (port) =>
+              port.verify(Webhooks.toRequest(delivery))
+            ),
             source
           )
         ),
