@@ -5,7 +5,8 @@
  * are injected into the simulators, so every failure the scenarios show went
  * over HTTP and was classified by the adapter, exactly as in production.
  */
-import { Effect, Redacted, type Scope } from "effect"
+import { Effect, Layer, Redacted, type Scope } from "effect"
+import { Notifications } from "@wedsync/core"
 import { Postmark, Resend } from "@wedsync/adapter-email"
 import { Twilio, Vonage } from "@wedsync/adapter-sms"
 import { Faults, Simulator } from "@wedsync/testkit"
@@ -87,3 +88,13 @@ export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
   ),
   (simulators) => ({ simulators, ...adaptersFor(simulators) })
 )
+
+/**
+ * WedSync's reminder set-up: email through Resend then Postmark, SMS through
+ * Twilio then Vonage (a bad sender would be the playground's own bug, so it dies).
+ */
+export const notifications = (adapters: Omit<Providers, "simulators">) =>
+  Notifications.layer({
+    email: { from: "WedSync <reminders@wedsync.test>", providers: [adapters.resend, adapters.postmark] },
+    sms: { from: "+15005550006", providers: [adapters.twilio, adapters.vonage] }
+  }).pipe(Layer.orDie)

@@ -103,14 +103,7 @@ const channels = (providers: Providers.Providers) =>
       yield* Effect.sleep("20 millis")
     }
     return notices
-  }).pipe(
-    Effect.provide(
-      Notifications.layer({
-        email: { from: "WedSync <reminders@wedsync.test>", providers: [providers.resend, providers.postmark] },
-        sms: { from: "+15005550006", providers: [providers.twilio, providers.vonage] }
-      }).pipe(Layer.orDie) // a bad sender is the playground's own bug
-    )
-  )
+  }).pipe(Effect.provide(Providers.notifications(providers)))
 
 /** Runs the scenarios and returns what happened. */
 export const run: Effect.Effect<Report> = Effect.gen(function* () {

@@ -40,16 +40,7 @@ const policies = Policy.layer({
 })
 
 const world = () =>
-  Notifications.layer({
-    email: {
-      from: "WedSync <reminders@wedsync.test>",
-      providers: [adapters().resend, adapters().postmark]
-    },
-    sms: {
-      from: "+15005550006",
-      providers: [adapters().twilio, adapters().vonage]
-    }
-  }).pipe(
+  Providers.notifications(adapters()).pipe(
     Layer.provideMerge(
       DeadLetters.layerSql.pipe(
         Layer.provideMerge(Outbox.layer()),

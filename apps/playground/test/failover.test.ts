@@ -17,16 +17,10 @@ const adapters = () => Providers.adaptersFor(sims)
 
 /** The production set-up: Resend then Postmark, Twilio then Vonage, the spec's default policies. */
 const notifications = () =>
-  Notifications.layer({
-    email: {
-      from: "WedSync <reminders@wedsync.test>",
-      providers: [adapters().resend, adapters().postmark]
-    },
-    sms: {
-      from: "+15005550006",
-      providers: [adapters().twilio, adapters().vonage]
-    }
-  }).pipe(Layer.provideMerge(Resilience.layerMemory()), Layer.provideMerge(Policy.layer()))
+  Providers.notifications(adapters()).pipe(
+    Layer.provideMerge(Resilience.layerMemory()),
+    Layer.provideMerge(Policy.layer())
+  )
 
 const run = <A, E>(effect: Effect.Effect<A, E, Notifications.Notifications | Resilience.Resilience>) =>
   Effect.runPromise(Effect.scoped(Effect.provide(effect, notifications())))

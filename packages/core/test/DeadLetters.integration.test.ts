@@ -8,28 +8,14 @@
  * Needs `DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test).
  * Without a reachable PostgreSQL the suite is skipped locally and fails on CI.
  */
-import { randomBytes } from "node:crypto"
-import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Audit from "../src/Audit.ts"
 import * as DeadLetters from "../src/DeadLetters.ts"
 import { deadLettersSuite } from "./DeadLettersSuite.ts"
 import { recordingReplayer } from "./fixtures/deadLetters.ts"
-import { databaseUrl as url, postgresUp as reachable } from "./fixtures/services.ts"
-
-/** A PgClient whose connections live in a fresh schema, dropped when the layer is released. */
-const freshSchema = (schema = `t_${randomBytes(6).toString("hex")}`): Layer.Layer<SqlClient.SqlClient, unknown> =>
-  Layer.effect(
-    SqlClient.SqlClient,
-    Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      yield* sql.unsafe(`CREATE SCHEMA ${schema}`)
-      yield* Effect.addFinalizer(() => Effect.ignore(sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)))
-      return sql
-    })
-  ).pipe(Layer.provide(PgClient.layer({ url: Redacted.make(url), startupParameters: { search_path: schema } })))
+import { freshSchema, postgresUp as reachable } from "./fixtures/services.ts"
 
 const stores = DeadLetters.layerSql.pipe(Layer.provideMerge(Audit.layerSql))
 

@@ -16,19 +16,7 @@ import { SqlClient } from "effect/sql"
 import * as Deliveries from "../src/Deliveries.ts"
 import { event, T, tracked } from "./DeliveriesFixtures.ts"
 import { deliveriesSuite } from "./DeliveriesSuite.ts"
-import { databaseUrl as url, postgresUp as reachable } from "./fixtures/services.ts"
-
-/** A PgClient whose connections live in a fresh schema, dropped when the layer is released. */
-const freshSchema = (schema = `t_${randomBytes(6).toString("hex")}`): Layer.Layer<SqlClient.SqlClient, unknown> =>
-  Layer.effect(
-    SqlClient.SqlClient,
-    Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      yield* sql.unsafe(`CREATE SCHEMA ${schema}`)
-      yield* Effect.addFinalizer(() => Effect.ignore(sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)))
-      return sql
-    })
-  ).pipe(Layer.provide(PgClient.layer({ url: Redacted.make(url), startupParameters: { search_path: schema } })))
+import { databaseUrl as url, freshSchema, postgresUp as reachable } from "./fixtures/services.ts"
 
 describe.skipIf(!reachable)("on PostgreSQL", () => {
   deliveriesSuite("PostgreSQL", Layer.unwrap(Effect.sync(() => Deliveries.layerSql.pipe(Layer.provide(freshSchema())))))
