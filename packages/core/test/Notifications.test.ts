@@ -449,6 +449,30 @@ describe("Notifications durable mode", () => {
         })
       )
       assert.strictEqual(error._tag, "SchemaError")
+      assert.include(error.message, "no valid address for sms")
+      // an email address does not help a notification asked to go by SMS only
+      const elsewhere = yield* Effect.flip(
+        Notifications.offer({
+          id: "reminder:bad2",
+          recipient: { email: "ana@example.com" },
+          message: reminder,
+          channels: ["sms"]
+        })
+      )
+      assert.include(elsewhere.message, "no valid address for sms")
+    }).pipe(Effect.provide(durable))
+  )
+
+  it.effect("stores the wedding in context with the job, so it gets the wedding's lane and policy", () =>
+    Effect.gen(function* () {
+      const today = new Date(0).toISOString().slice(0, 10) // the test clock's today
+      const offered = yield* Notifications.offer({
+        id: "reminder:w14",
+        recipient: ana,
+        message: reminder,
+        channels: ["sms"]
+      }).pipe(WeddingContext.provide({ weddingId: "w_14", weddingDate: today, vendorType: "venue" }))
+      assert.strictEqual(offered.lane, "critical")
     }).pipe(Effect.provide(durable))
   )
 })
