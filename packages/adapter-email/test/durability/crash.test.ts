@@ -29,7 +29,8 @@ beforeAll(async () => {
   // a fifth of all sends meet a 5xx and are retried later; every tenth job has a sender domain Resend refuses (not verified)
   sim.faults.add(Faults.rule(Faults.error("unavailable"), { rate: 0.2 }))
   // and every send takes a little while, so a kill always finds some in flight
-  sim.faults.add(Faults.latency({ min: 5, max: 40 }))
+  // (long enough that a request in flight when its worker is killed is still unanswered when the socket closes)
+  sim.faults.add(Faults.latency({ min: 30, max: 80 }))
   directory = mkdtempSync(join(tmpdir(), "wedsync-crash-"))
 })
 
