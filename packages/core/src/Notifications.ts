@@ -226,15 +226,16 @@ export class Notifications extends Context.Service<
       message: Message,
       options: SendOptions
     ) => Effect.Effect<Sent, NotificationError, Resilience>
-    /** The providers of a channel, primary first. */
-    readonly providers: (channel: Channel) => ReadonlyArray<string>
   }
 >()("@wedsync/core/Notifications") {}
 
 const expected: Record<Channel, Duration.Duration> = { sms: Duration.minutes(10), email: Duration.minutes(30) }
 const decodeInput = Schema.decodeUnknownEffect(Schema.Tuple([Recipient, Message, SendOptions]))
-const isEmail = Schema.is(EmailProvider.EmailAddress)
-const isPhone = Schema.is(SmsProvider.PhoneNumber)
+// a sender may carry a display name (`WedSync <reminders@…>`); recipients' addresses are checked by Internal.isAddress
+const isSender: Record<Channel, (from: string) => boolean> = {
+  email: Schema.is(EmailProvider.EmailAddress),
+  sms: Internal.isAddress.sms
+}
 
 const misconfigured = (description: string) => Internal.error(new IntegrationError.Misconfigured({ description }))
 
@@ -244,7 +245,7 @@ const configure = (setup: Setup): Effect.Effect<Internal.Config, IntegrationErro
     const channel = <S extends Failover.Port>(name: Channel, given: ChannelSetup<S> | undefined) =>
       Effect.gen(function* () {
         if (given === undefined) return undefined
-        if (name === "email" ? !isEmail(given.from) : !isPhone(given.from)) {
+        if (!isSender[name](given.from)) {
           return yield* misconfigured(
             `the ${name} sender "${given.from}" is not a valid ${name === "email" ? "address" : "E.164 number"}`
           )
@@ -266,10 +267,8 @@ const configure = (setup: Setup): Effect.Effect<Internal.Config, IntegrationErro
 
 /** The spec's words when a later channel served (SPEC-WS-198's SMS fallback message). */
 const fallbackMessage = (from: Channel, to: Channel, permanent: boolean): string => {
-  const name = { sms: "SMS", email: "Email" }[from]
-  return permanent
-    ? `${name} could not reach the recipient, ${to === "sms" ? "SMS" : "email"} notification sent instead`
-    : `${name} temporarily unavailable, ${to === "sms" ? "SMS" : "email"} notification sent instead`
+  const instead = `${to === "sms" ? "SMS" : "email"} notification sent instead`
+  return `${Internal.label[from]} ${permanent ? "could not reach the recipient" : "temporarily unavailable"}, ${instead}`
 }
 
 /** A transient failure on any channel decides over a permanent one, so the send is retried while one may work. */
@@ -363,7 +362,7 @@ export const make = (
           lastError
         })
       })
-    return Notifications.of({ send, providers: (channel) => Internal.providersOf(config, channel) })
+    return Notifications.of({ send })
   })
 
 /** Adapter layers for one channel, primary first. @since 0.1.0 */
@@ -456,8 +455,8 @@ const reachable = Schema.makeFilter<{
 }>((payload) =>
   payload.channels.some((channel) =>
     channel === "sms"
-      ? payload.recipient.phone !== undefined && isPhone(payload.recipient.phone)
-      : payload.recipient.email !== undefined && isEmail(payload.recipient.email)
+      ? payload.recipient.phone !== undefined && Internal.isAddress.sms(payload.recipient.phone)
+      : payload.recipient.email !== undefined && Internal.isAddress.email(payload.recipient.email)
   )
     ? true
     : `the recipient has no valid address for ${payload.channels.join(" or ")}`
@@ -641,7 +640,7 @@ export const sendOrQueue = (
     const decision = Retry.decide(error.lastError, policy, resolved, 0)
     const delayMillis = decision.retry ? decision.delayMillis : 0
     const offered = yield* enqueue(input, { refusedBy: refusedIn(error.attempts), delayMillis })
-    const name = { sms: "SMS", email: "Email" }[error.service]
+    const name = Internal.label[error.service]
     return {
       _tag: "Queued" as const,
       id: offered.id,

@@ -460,6 +460,16 @@ describe("Notifications durable mode", () => {
         })
       )
       assert.include(elsewhere.message, "no valid address for sms")
+      // the same address check as send: a display name belongs in `name`, so this could never be sent
+      const named = yield* Effect.flip(
+        Notifications.offer({
+          id: "reminder:bad3",
+          recipient: { email: "Ana <ana@example.com>" },
+          message: reminder,
+          channels: ["email"]
+        })
+      )
+      assert.include(named.message, "no valid address for email")
     }).pipe(Effect.provide(durable))
   )
 

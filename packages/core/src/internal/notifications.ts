@@ -72,10 +72,21 @@ export type Outgoing =
 
 const decodeEmail = Schema.decodeUnknownEffect(EmailProvider.EmailMessage)
 const decodeSms = Schema.decodeUnknownEffect(SmsProvider.SmsMessage)
-const emailAddress = Schema.decodeUnknownOption(
-  Schema.String.check(Schema.isPattern(/^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/))
-)
-const phoneNumber = Schema.decodeUnknownOption(SmsProvider.PhoneNumber)
+
+/**
+ * Whether a recipient's address is usable on its channel: a bare email address
+ * (the display name travels separately, so no `<`, `,` or `;`), or an E.164 number.
+ * The one check `send` and `offer` share.
+ *
+ * @internal
+ */
+export const isAddress: Record<Channel, (address: string) => boolean> = {
+  email: Schema.is(Schema.String.check(Schema.isPattern(/^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/))),
+  sms: Schema.is(SmsProvider.PhoneNumber)
+}
+
+/** How the product names a channel in its messages. @internal */
+export const label: Record<Channel, string> = { sms: "SMS", email: "Email" }
 
 /** `"Ana Lopez" <ana@example.com>`: quoted, so a comma or an @ in a name is never read as another address. */
 const mailbox = (name: string | undefined, email: string) =>
@@ -118,9 +129,10 @@ export const outgoing = (
     error: invalid(`the ${channel} message cannot be built: ${schemaError.message}`)
   })
   if (channel === "email") {
-    const email = config.email!
+    const email = config.email
+    if (email === undefined) return skip("NotConfigured")
     if (recipient.email === undefined) return skip("NoAddress")
-    if (Option.isNone(emailAddress(recipient.email))) {
+    if (!isAddress.email(recipient.email)) {
       return skip("InvalidAddress", invalid(`"${recipient.email}" is not an email address like ana@example.com`))
     }
     return decodeEmail({
@@ -138,9 +150,10 @@ export const outgoing = (
       })
     )
   }
-  const sms = config.sms!
+  const sms = config.sms
+  if (sms === undefined) return skip("NotConfigured")
   if (recipient.phone === undefined) return skip("NoAddress")
-  if (Option.isNone(phoneNumber(recipient.phone))) {
+  if (!isAddress.sms(recipient.phone)) {
     return skip("InvalidAddress", invalid(`"${recipient.phone}" is not an E.164 phone number like +447700900123`))
   }
   return decodeSms({
