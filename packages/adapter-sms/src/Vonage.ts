@@ -12,7 +12,7 @@
 import { Auth } from "@vonage/auth"
 import { SMS } from "@vonage/sms"
 import { Config, Effect, Layer, Redacted } from "effect"
-import { type IntegrationError, SmsProvider } from "@wedsync/core"
+import { AbortSignals, type IntegrationError, SmsProvider } from "@wedsync/core"
 import * as Segments from "./internal/segments.ts"
 import { classify, type Failure } from "./internal/vonageErrors.ts"
 
@@ -58,7 +58,7 @@ class CallSms extends SMS {
       method: prepared.method,
       headers: prepared.headers as Record<string, string>,
       ...(body === undefined ? {} : { body }),
-      signal: AbortSignal.any([this.#signal, AbortSignal.timeout(this.#timeoutMillis)])
+      signal: AbortSignals.join(this.#signal, AbortSignals.timeout(this.#timeoutMillis))
     })
     return this.parseResponse<T>(prepared, response)
   }

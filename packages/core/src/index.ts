@@ -3,8 +3,10 @@
  *
  * @since 0.1.0
  */
+export * as AbortSignals from "./AbortSignals.ts"
 export * as Audit from "./Audit.ts"
 export * as CalendarProvider from "./CalendarProvider.ts"
+export * as ConstantTime from "./ConstantTime.ts"
 export * as Correlation from "./Correlation.ts"
 export * as DeadLetters from "./DeadLetters.ts"
 export * as Deliveries from "./Deliveries.ts"
@@ -22,8 +24,10 @@ export * as QueueStore from "./QueueStore.ts"
 export * as Reconciliation from "./Reconciliation.ts"
 export * as Resilience from "./Resilience.ts"
 export * as Retry from "./Retry.ts"
+export * as RetryAfter from "./RetryAfter.ts"
 export * as SmsProvider from "./SmsProvider.ts"
 export * as Sqlite from "./Sqlite.ts"
+export * as StatusReason from "./StatusReason.ts"
 export * as StoreError from "./StoreError.ts"
 export * as WebhookSource from "./WebhookSource.ts"
 export * as WeddingContext from "./WeddingContext.ts"

@@ -1,26 +1,18 @@
 /**
  * What both email adapters read from an HTTP answer the same way: the
- * Retry-After header, and text that must not carry a secret.
+ * Retry-After header (core's `RetryAfter.parse`), and text that must not
+ * carry a secret.
  *
  * @internal
  */
-import { Duration } from "effect"
+import { RetryAfter } from "@wedsync/core"
 
 /**
- * Retry-After as delta seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Retry-After as delta seconds or an HTTP date: core's one reading of it.
  *
  * @internal
  */
-export const parseRetryAfter = (
-  value: string | null | undefined,
-  now: number = Date.now()
-): Duration.Duration | undefined => {
-  if (value === null || value === undefined || value.trim() === "") return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return seconds >= 0 ? Duration.seconds(seconds) : undefined
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Duration.millis(Math.max(0, date - now))
-}
+export const parseRetryAfter: typeof RetryAfter.parse = RetryAfter.parse
 
 /**
  * `text` with every secret replaced, so a provider that echoes a key back

@@ -12,7 +12,7 @@
  * @internal
  */
 import { Duration, Effect, Redacted } from "effect"
-import type { IntegrationError } from "@wedsync/core"
+import { AbortSignals, type IntegrationError } from "@wedsync/core"
 import { ServerClient } from "postmark"
 import { parseRetryAfter } from "./answer.ts"
 import { classify } from "./postmarkErrors.ts"
@@ -66,7 +66,7 @@ export const connect = (options: ConnectionOptions): { readonly call: Call; read
         if (own !== undefined) exchange.timeoutSignal = own
         const response = await fetch(input, {
           ...init,
-          signal: own === undefined ? signal : AbortSignal.any([own, signal])
+          signal: AbortSignals.join(own, signal)
         })
         exchange.status = response.status
         const retryAfter = parseRetryAfter(response.headers.get("retry-after"))

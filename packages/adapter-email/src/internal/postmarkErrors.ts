@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Duration } from "effect"
-import { IntegrationError } from "@wedsync/core"
+import { IntegrationError, StatusReason } from "@wedsync/core"
 import { Errors } from "postmark"
 import { scrub } from "./answer.ts"
 
@@ -44,8 +44,17 @@ export const reasonByCode: Readonly<Record<number, IntegrationError.AnswerReason
   701: "Rejected" // no such message (a details lookup of an unknown MessageID)
 }
 
+/** The reason for a status without an `ErrorCode` to read: core's status ladder with Postmark's exceptions. */
+const reasonOfStatus = StatusReason.ladder({
+  // Postmark documents no 403: a stray one stays a refusal of this request, as this adapter always read it.
+  403: "InvalidRequest",
+  // A 404 means we are not talking to Postmark's API (a wrong base URL).
+  404: "Misconfigured"
+})
+
 /**
- * The reason tag for an HTTP status and Postmark `ErrorCode`.
+ * The reason tag for an HTTP status and Postmark `ErrorCode`: the code decides
+ * on a 422 (and inside a 200 batch answer), the status otherwise.
  *
  * @example
  * ```ts
@@ -55,15 +64,8 @@ export const reasonByCode: Readonly<Record<number, IntegrationError.AnswerReason
  * ```
  * @internal
  */
-export const tagFor = (status: number, code: number): IntegrationError.AnswerReasonTag => {
-  if (status === 401) return "Unauthorized"
-  if (status === 429) return "RateLimited"
-  if (status >= 500) return "Unavailable"
-  if (status === 422 || status === 200) return reasonByCode[code] ?? "InvalidRequest"
-  // A 404 means we are not talking to Postmark's API (a wrong base URL).
-  if (status === 404) return "Misconfigured"
-  return "InvalidRequest"
-}
+export const tagFor = (status: number, code: number): IntegrationError.AnswerReasonTag =>
+  status === 422 || status === 200 ? (reasonByCode[code] ?? "InvalidRequest") : reasonOfStatus(status)
 
 /**
  * Classifies whatever a `postmark` SDK call rejected with.

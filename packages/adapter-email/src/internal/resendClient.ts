@@ -10,7 +10,7 @@
  * @internal
  */
 import { Duration, Effect, Redacted } from "effect"
-import type { IntegrationError } from "@wedsync/core"
+import { AbortSignals, type IntegrationError } from "@wedsync/core"
 import { Resend as ResendSdk } from "resend"
 import { classify, type Headers, type ResendError } from "./resendErrors.ts"
 
@@ -38,10 +38,6 @@ export type Call = <A>(
   byName?: Readonly<Record<string, IntegrationError.AnswerReasonTag>>
 ) => Effect.Effect<A, IntegrationError.IntegrationError>
 
-/** A signal that aborts after `timeout` (never, for an infinite one). @internal */
-export const timerFor = (timeout: Duration.Duration): AbortSignal =>
-  Duration.isFinite(timeout) ? AbortSignal.timeout(Duration.toMillis(timeout)) : new AbortController().signal
-
 /**
  * A caller bound to one API key, base URL and timeout (default 10 s).
  *
@@ -53,10 +49,10 @@ export const connect = (options: ConnectionOptions): Call => {
   const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
   return (operation, request, byName) =>
     Effect.suspend(() => {
-      const timer = timerFor(timeout)
+      const timer = AbortSignals.timeout(timeout)
       const context = () => ({ timedOut: timer.aborted, timeout, secrets: [apiKey], byName })
       return Effect.tryPromise({
-        try: (signal) => request(sdk, AbortSignal.any([signal, timer])),
+        try: (signal) => request(sdk, AbortSignals.join(signal, timer)),
         // The SDK returns its failures; a rejection here is a bug in it, treated as an unreadable answer.
         catch: () => classify(operation, { name: "application_error", statusCode: null }, null, context())
       }).pipe(

@@ -10,7 +10,7 @@
  * @internal
  */
 import type { Duration } from "effect"
-import { IntegrationError } from "@wedsync/core"
+import { IntegrationError, StatusReason } from "@wedsync/core"
 import { parseRetryAfter, scrub } from "./answer.ts"
 
 /** The `error` of a Resend SDK result. @internal */
@@ -63,6 +63,12 @@ export const reasonByName: Readonly<Record<string, IntegrationError.AnswerReason
   internal_server_error: "Unavailable"
 }
 
+/** The reason for a status when the error name decides nothing: core's status ladder with Resend's exceptions. */
+const reasonOfStatus = StatusReason.ladder({
+  // Resend answers 403 for an invalid API key.
+  403: "Unauthorized"
+})
+
 /**
  * The reason tag for a Resend error name and status.
  *
@@ -78,10 +84,7 @@ export const tagFor = (name: string | undefined, status: number | undefined): In
   if (known !== undefined) return known
   // Resend answers 403 validation_error for an unverified domain or a test-only account.
   if (name === "validation_error") return status === 403 ? "Misconfigured" : "InvalidRequest"
-  if (status === undefined || status >= 500) return "Unavailable"
-  if (status === 429) return "RateLimited"
-  if (status === 401 || status === 403) return "Unauthorized"
-  return "InvalidRequest"
+  return reasonOfStatus(status)
 }
 
 /**

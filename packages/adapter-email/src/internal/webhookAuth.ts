@@ -5,21 +5,16 @@
  *
  * @internal
  */
-import { createHash, timingSafeEqual } from "node:crypto"
 import { BlockList, isIP } from "node:net"
-import { IntegrationError } from "@wedsync/core"
-
-const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest()
+import { ConstantTime, IntegrationError } from "@wedsync/core"
 
 /**
  * Whether two strings are equal, in time independent of where they differ
- * and of their lengths: both are hashed to 32 bytes first, then compared with
- * `timingSafeEqual`.
+ * and of their lengths: core's `ConstantTime.equals`.
  *
  * @internal
  */
-export const constantTimeEqual = (given: string, expected: string): boolean =>
-  timingSafeEqual(digest(given), digest(expected))
+export const constantTimeEqual = (given: string, expected: string): boolean => ConstantTime.equals(given, expected)
 
 /** A refused delivery: `SignatureInvalid`, with a description that names no secret. @internal */
 export const forged = (provider: string, description: string): IntegrationError.IntegrationError =>

@@ -7,9 +7,8 @@
  * error text, or an axios error code.
  */
 import { Duration } from "effect"
-import { IntegrationError } from "@wedsync/core"
+import { IntegrationError, RetryAfter, StatusReason } from "@wedsync/core"
 import twilio from "twilio"
-import { parseRetryAfter } from "./retryAfter.ts"
 
 /** What a failed call left behind: the thrown value and the headers of the answer, if one came. */
 export interface Failure {
@@ -48,21 +47,19 @@ export const codeReasons: Readonly<Record<number, IntegrationError.AnswerReasonT
 }
 
 /**
- * The reason an HTTP status means when Twilio gave no known code.
+ * The reason an HTTP status means when Twilio gave no known code: core's
+ * status ladder with Twilio's exceptions.
  *
  * @example
  * ```ts
  * reasonOfStatus(503) // "Unavailable"
+ * reasonOfStatus(403) // "Unauthorized"
  * ```
  */
-export const reasonOfStatus = (status: number): IntegrationError.AnswerReasonTag =>
-  status === 401 || status === 403
-    ? "Unauthorized"
-    : status === 429
-      ? "RateLimited"
-      : status >= 500 || status === 0
-        ? "Unavailable"
-        : "InvalidRequest"
+export const reasonOfStatus: (status: number) => IntegrationError.AnswerReasonTag = StatusReason.ladder({
+  // Twilio's 403 refuses what these credentials may do: read as Unauthorized, like its 401.
+  403: "Unauthorized"
+})
 
 const header = (headers: Failure["headers"], name: string): string | undefined => {
   const value = headers?.[name] ?? headers?.[name.toLowerCase()]
@@ -111,7 +108,7 @@ export const classify = (
       operation,
       IntegrationError.reasonFor(tag, {
         description,
-        retryAfter: parseRetryAfter(header(headers, "retry-after"), now)
+        retryAfter: RetryAfter.parse(header(headers, "retry-after"), now)
       }),
       { status: cause.status, providerCode: code === undefined ? undefined : String(code), requestId }
     )

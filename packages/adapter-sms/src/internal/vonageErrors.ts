@@ -9,8 +9,7 @@
  */
 import { SMSFailure } from "@vonage/sms"
 import { Duration } from "effect"
-import { IntegrationError } from "@wedsync/core"
-import { parseRetryAfter } from "./retryAfter.ts"
+import { IntegrationError, RetryAfter, StatusReason } from "@wedsync/core"
 
 /** What a failed call left behind: the thrown value, and for an HTTP error its status, headers and body. */
 export interface Failure {
@@ -64,23 +63,18 @@ export const typeReasons: Readonly<Record<string, IntegrationError.AnswerReasonT
 }
 
 /**
- * The reason an HTTP status means when no problem type decides.
+ * The reason an HTTP status means when no problem type decides: core's status
+ * ladder with Vonage's exceptions.
  *
  * @example
  * ```ts
  * reasonOfStatus(402) // "Misconfigured"
  * ```
  */
-export const reasonOfStatus = (status: number): IntegrationError.AnswerReasonTag =>
-  status === 401
-    ? "Unauthorized"
-    : status === 402 || status === 403
-      ? "Misconfigured"
-      : status === 429
-        ? "RateLimited"
-        : status >= 500
-          ? "Unavailable"
-          : "InvalidRequest"
+export const reasonOfStatus: (status: number) => IntegrationError.AnswerReasonTag = StatusReason.ladder({
+  // The Messages API answers 402 when the balance cannot pay for the message.
+  402: "Misconfigured"
+})
 
 const parseProblem = (body: string | undefined): Record<string, unknown> => {
   try {
@@ -98,7 +92,7 @@ const classifyHttp = (operation: string, failure: Failure & { readonly status: n
   const tag = (code === undefined ? undefined : typeReasons[code]) ?? reasonOfStatus(failure.status)
   const title = typeof problem.title === "string" ? problem.title : `HTTP ${failure.status}`
   const detail = typeof problem.detail === "string" ? `: ${problem.detail}` : ""
-  const retryAfter = parseRetryAfter(failure.headers?.get("retry-after") ?? undefined, now)
+  const retryAfter = RetryAfter.parse(failure.headers?.get("retry-after"), now)
   return IntegrationError.make(
     "vonage",
     operation,

@@ -10,13 +10,15 @@
  *   (`&key=value`, `&` and `=` in values replaced by `_`), MD5 of that plus
  *   the secret (`md5hash`) or an HMAC keyed with it, hex; its `timestamp`
  *   parameter gets the same age check. `@vonage/sms` `verifySignature` does
- *   the same sum but compares with `===`; this compares in constant time.
+ *   the same sum but compares with `===`; this compares in constant time
+ *   (core's `ConstantTime.equals`).
  *
  * Each check answers a refusal in words that never contain a secret, or
  * `undefined` when the delivery is authentic.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto"
+import { createHash, createHmac } from "node:crypto"
 import { verifySignature } from "@vonage/jwt"
+import { ConstantTime } from "@wedsync/core"
 
 /** The methods Vonage can sign SMS API webhooks with (account settings). */
 export type SmsSignatureMethod = "md5hash" | "md5hmac" | "sha1hmac" | "sha256hmac" | "sha512hmac"
@@ -27,12 +29,9 @@ export interface Window {
   readonly maxAgeMillis: number
 }
 
-const sameHex = (given: string, expected: string): boolean => {
-  const a = Buffer.from(given.toLowerCase(), "utf8")
-  const b = Buffer.from(expected.toLowerCase(), "utf8")
-  // The expected length is fixed by the hash, so an early return reveals nothing secret.
-  return a.length === b.length && timingSafeEqual(a, b)
-}
+/** Hex digests compared without regard to case, in constant time. */
+const sameHex = (given: string, expected: string): boolean =>
+  ConstantTime.equals(given.toLowerCase(), expected.toLowerCase())
 
 /** Why a signing time is refused, if it is: not a number, too old, or too far ahead. */
 export const ageRefusal = (seconds: unknown, window: Window, name: string): string | undefined => {
