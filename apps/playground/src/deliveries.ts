@@ -7,7 +7,9 @@
  * the overdue message; a forged callback is refused.
  */
 import { Effect, Layer, Option, Redacted } from "effect"
-import { Deliveries, Notifications, Policy, Reconciliation, Resilience, Sqlite } from "@wedsync/core"
+import { Policy, Resilience } from "@wedsync/core"
+import { Sqlite } from "@wedsync/durable"
+import { Deliveries, Notifications, Reconciliation } from "@wedsync/notifications"
 import { TwilioStatus, TwilioWebhooks } from "@wedsync/adapter-sms"
 import { Webhooks } from "@wedsync/testkit"
 import * as TwilioSim from "@wedsync/testkit/simulators/twilio"

@@ -6,7 +6,7 @@
  * over HTTP and was classified by the adapter, exactly as in production.
  */
 import { Effect, Layer, Redacted, type Scope } from "effect"
-import { Notifications } from "@wedsync/core"
+import { Notifications } from "@wedsync/notifications"
 import { Postmark, Resend } from "@wedsync/adapter-email"
 import { Twilio, Vonage } from "@wedsync/adapter-sms"
 import { Faults, Simulator } from "@wedsync/testkit"

@@ -11,7 +11,8 @@
  *    by reconciliation, a forged one refused (deliveries.ts).
  */
 import { Effect, Fiber, Layer, Stream } from "effect"
-import { EmailProvider, Failover, Health, Notifications, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { EmailProvider, Failover, Health, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { Notifications } from "@wedsync/notifications"
 import * as DeliveryScenario from "./deliveries.ts"
 import * as Providers from "./providers.ts"
 

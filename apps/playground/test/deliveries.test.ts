@@ -8,15 +8,9 @@
  * webhook for the same status is then recognised as a duplicate.
  */
 import { Effect, Layer, Option, Redacted } from "effect"
-import {
-  Deliveries,
-  type DeliveryEvent,
-  Notifications,
-  Policy,
-  Reconciliation,
-  Resilience,
-  Sqlite
-} from "@wedsync/core"
+import { type DeliveryEvent, Policy, Resilience } from "@wedsync/core"
+import { Sqlite } from "@wedsync/durable"
+import { Deliveries, Notifications, Reconciliation } from "@wedsync/notifications"
 import { PostmarkStatus, PostmarkWebhooks } from "@wedsync/adapter-email"
 import { TwilioStatus, TwilioWebhooks } from "@wedsync/adapter-sms"
 import { Webhooks } from "@wedsync/testkit"

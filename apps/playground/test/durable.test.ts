@@ -8,7 +8,9 @@
  */
 import { Effect, Layer, Schedule, type Scope } from "effect"
 import { PersistedQueue } from "effect/persistence"
-import { Audit, DeadLetters, Notifications, Outbox, Policy, QueueStore, Resilience, Sqlite } from "@wedsync/core"
+import { Policy, Resilience } from "@wedsync/core"
+import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
+import { Notifications } from "@wedsync/notifications"
 import { Faults } from "@wedsync/testkit"
 import { describe, expect, it } from "vitest"
 import * as Providers from "../src/providers.ts"

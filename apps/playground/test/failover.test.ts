@@ -6,7 +6,8 @@
  * means no request reached the provider.
  */
 import { Effect, Layer } from "effect"
-import { Notifications, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { Notifications } from "@wedsync/notifications"
 import { Faults } from "@wedsync/testkit"
 import { describe, expect, it } from "vitest"
 import * as Providers from "../src/providers.ts"

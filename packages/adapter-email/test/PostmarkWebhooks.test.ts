@@ -6,7 +6,7 @@
  */
 import { Effect, Exit, Layer, Redacted } from "effect"
 import { WebhookSourceContract, type Webhooks } from "@wedsync/testkit"
-import { expectNoSecrets } from "@wedsync/testkit/internal/contract"
+import { Assertions } from "@wedsync/testkit"
 import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
 import { describe, expect, it } from "vitest"
 import { PostmarkWebhooks } from "../src/index.ts"
@@ -74,7 +74,7 @@ const refusedWith = async (options: PostmarkWebhooks.Options, input: Parameters<
   const exit = await verify(options, input)
   const error = failureOf(exit)
   expect(error.reason._tag).toBe("SignatureInvalid")
-  expectNoSecrets(error, { ...credentials, token: TOKEN })
+  Assertions.expectNoSecrets(error, { ...credentials, token: TOKEN })
   expect(renderings(exit)).not.toContain(TOKEN)
   return error
 }

@@ -8,7 +8,7 @@
  */
 import { Config, ConfigProvider, type Duration, Effect, Exit, Layer, Redacted, Schema } from "effect"
 import { Webhooks } from "@wedsync/testkit"
-import { expectNoSecrets } from "@wedsync/testkit/internal/contract"
+import { Assertions } from "@wedsync/testkit"
 import * as ResendSim from "@wedsync/testkit/simulators/resend"
 import { WebhookSourceContract } from "@wedsync/testkit"
 import { Resend as ResendSdk } from "resend"
@@ -217,7 +217,7 @@ describe("ResendWebhooks refusals and configuration", () => {
     ]
     for (const delivery of deliveries) {
       const exit = await verifyWith(source([credentials.webhookSecret, OTHER_SECRET]), toRequest(delivery))
-      expectNoSecrets(failureOf(exit), { ...credentials, otherSecret: OTHER_SECRET })
+      Assertions.expectNoSecrets(failureOf(exit), { ...credentials, otherSecret: OTHER_SECRET })
       for (const secret of [credentials.webhookSecret, OTHER_SECRET, signer.wrongSecret]) {
         expect(renderings(exit)).not.toContain(secret.slice("whsec_".length))
       }

@@ -4,9 +4,10 @@
  * takes is recorded here, append-only, so an incident review can replay the
  * human side of it. Details are redacted before they are kept.
  *
- * `layerMemory` keeps entries in this process; `layerSql` keeps them in the
- * SQLite or PostgreSQL database of the provided `SqlClient` (migrations run
- * when the layer is built).
+ * This module is the port and its in-memory store (`layerMemory`); the SQL
+ * store (SQLite or PostgreSQL) is `Audit.layerSql` in `@wedsync/durable`,
+ * whose `Audit` namespace is this one plus its SQL layer. A store of your own
+ * builds its entries with `entryOf`, so ids and redaction stay the same.
  *
  * @example
  * ```ts
@@ -23,9 +24,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Layer } from "effect"
-import type { SqlClient } from "effect/sql"
 import { clampLimit, newId, toJson } from "./internal/audit/shared.ts"
-import * as AuditSql from "./internal/audit/sql.ts"
 import type { StoreError } from "./StoreError.ts"
 
 /**
@@ -134,6 +133,33 @@ export class Audit extends Context.Service<Audit, Service>()("@wedsync/core/Audi
 export const record = (entry: AuditInput): Effect.Effect<AuditEntry, StoreError, Audit> =>
   Effect.flatMap(Effect.service(Audit), (audit) => audit.record(entry))
 
+/**
+ * The entry a store keeps for `input` at `at`: a new id, and `details` as
+ * redacted JSON data (absent when there is nothing to keep).
+ *
+ * @example
+ * ```ts
+ * const entry = Audit.entryOf({ actor: "ana", action: "overrides.set", target: "circuit:sms:twilio", reason: "INC-7" }, Date.now())
+ * ```
+ * @since 0.1.0
+ */
+export const entryOf = (input: AuditInput, at: number): AuditEntry => {
+  const { details: _, ...rest } = input
+  const details = toJson(input.details)
+  return details === undefined ? { ...rest, id: newId(), at } : { ...rest, details, id: newId(), at }
+}
+
+/**
+ * How many entries `list` returns for `filter`: 100 by default, at most 1000.
+ *
+ * @example
+ * ```ts
+ * Audit.limitOf({ limit: 5_000 }) // 1000
+ * ```
+ * @since 0.1.0
+ */
+export const limitOf = (filter: Filter): number => clampLimit(filter.limit)
+
 const matches = (filter: Filter) => (entry: AuditEntry) =>
   (filter.action === undefined || entry.action === filter.action) &&
   (filter.target === undefined || entry.target === filter.target) &&
@@ -156,10 +182,7 @@ export const layerMemory: Layer.Layer<Audit> = Layer.sync(Audit, () => {
   return {
     record: (input) =>
       Effect.map(Clock.currentTimeMillis, (at) => {
-        const { details: _, ...rest } = input
-        const details = toJson(input.details)
-        const entry: AuditEntry =
-          details === undefined ? { ...rest, id: newId(), at } : { ...rest, details, id: newId(), at }
+        const entry = entryOf(input, at)
         entries.push(entry)
         return entry
       }),
@@ -169,19 +192,7 @@ export const layerMemory: Layer.Layer<Audit> = Layer.sync(Audit, () => {
           .filter(matches(filter))
           .reverse()
           .sort((a, b) => b.at - a.at)
-          .slice(0, clampLimit(filter.limit))
+          .slice(0, limitOf(filter))
       )
   }
 })
-
-/**
- * An append-only audit table in the database of the provided `SqlClient`
- * (SQLite or PostgreSQL); its migrations run when the layer is built.
- *
- * @example
- * ```ts
- * const AuditLive = Audit.layerSql.pipe(Layer.provide(Sqlite.layer({ filename: "wedsync.db" })))
- * ```
- * @since 0.1.0
- */
-export const layerSql: Layer.Layer<Audit, StoreError, SqlClient.SqlClient> = Layer.effect(Audit, AuditSql.make)

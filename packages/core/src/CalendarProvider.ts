@@ -27,7 +27,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { NonEmptyString } from "./internal/schemas.ts"
+import { NonEmptyString } from "./Fields.ts"
 
 const isTimeZone = (zone: string): boolean => {
   try {

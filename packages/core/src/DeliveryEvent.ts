@@ -32,7 +32,7 @@
  */
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { EpochMillis, NonEmptyString } from "./internal/schemas.ts"
+import { EpochMillis, NonEmptyString } from "./Fields.ts"
 import type { WebhookEvent } from "./WebhookSource.ts"
 
 /** The channels a message travels on. @since 0.1.0 */

@@ -27,7 +27,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { IntegrationError } from "./IntegrationError.ts"
-import { EpochMillis, Metadata, NonEmptyString } from "./internal/schemas.ts"
+import { EpochMillis, Metadata, NonEmptyString } from "./Fields.ts"
 
 /**
  * An email address, bare (`ana@example.com`) or with a display name

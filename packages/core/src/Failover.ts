@@ -39,24 +39,59 @@
  */
 import { Clock, Context, Deferred, Duration, Effect, Layer, Schema, type Scope } from "effect"
 import * as IntegrationError from "./IntegrationError.ts"
-import type * as Policy from "./Policy.ts"
-import { REJECT } from "./internal/circuit.ts"
-import { type Engine, failoversTotal } from "./internal/engine.ts"
-import { disabledError } from "./internal/overrides/apply.ts"
-import { circuitOpen } from "./internal/trusted.ts"
+import * as Policy from "./Policy.ts"
 import { CorrelationId } from "./Correlation.ts"
-import { protect, Resilience } from "./Resilience.ts"
+import { Resilience } from "./Resilience.ts"
 
 /** Any port: a service that names its provider. @since 0.1.0 */
 export interface Port {
   readonly provider: string
 }
 
-/** What happened at one step. @since 0.1.0 */
+/**
+ * Why a step was skipped without being called by an operator's hand: the
+ * plan was pinned to a later provider (`"Pinned"`), or this provider is
+ * disabled (`"Disabled"`). An open circuit's skip carries `"CircuitOpen"`.
+ *
+ * @example
+ * ```ts
+ * Schema.is(Failover.SkipReason)("Pinned") // true
+ * ```
+ * @since 0.1.0
+ */
+export const SkipReason = Schema.Literals(["Pinned", "Disabled"])
+
+/** @since 0.1.0 */
+export type SkipReason = typeof SkipReason.Type
+
+/**
+ * Why an attempt failed or was skipped: a reason's tag, or a skip reason.
+ *
+ * @example
+ * ```ts
+ * const reason: Failover.AttemptReason = "RateLimited"
+ * ```
+ * @since 0.1.0
+ */
+export const AttemptReason = Schema.Union([IntegrationError.ReasonTag, SkipReason])
+
+/** @since 0.1.0 */
+export type AttemptReason = typeof AttemptReason.Type
+
+/**
+ * What happened at one step: `reason` is present on every failed and skipped
+ * attempt, absent on a success.
+ *
+ * @example
+ * ```ts
+ * const attempt: Failover.Attempt = { provider: "resend", outcome: "failed", reason: "Unavailable", durationMillis: 31 }
+ * ```
+ * @since 0.1.0
+ */
 export const Attempt = Schema.Struct({
   provider: Schema.String,
   outcome: Schema.Literals(["success", "failed", "skipped"]),
-  reason: Schema.optional(Schema.String),
+  reason: Schema.optional(AttemptReason),
   durationMillis: Schema.Number
 })
 
@@ -80,7 +115,7 @@ export interface Served<A> {
 export class FailoverError extends Schema.TaggedError<FailoverError>("@wedsync/core/Failover/FailoverError")(
   "FailoverError",
   {
-    service: Schema.String,
+    service: Policy.ServiceType,
     operation: Schema.String,
     reason: IntegrationError.Reason,
     attempts: Schema.Array(Attempt),
@@ -92,6 +127,48 @@ export class FailoverError extends Schema.TaggedError<FailoverError>("@wedsync/c
     return `${this.service}.${this.operation} failed on every provider (${tried})`
   }
 }
+
+/**
+ * What the durable tier needs to know of a failure that ran over several
+ * providers (a `FailoverError`, a notification's error): the deciding error
+ * whole, every attempt by provider and reason, and the service whose policy
+ * decides what happens next. Readers go by this shape, not by the error class.
+ *
+ * @example
+ * ```ts
+ * const failure: Failover.ProviderFailure = failoverError
+ * failure.lastError.reason._tag // "Unavailable"
+ * ```
+ * @since 0.1.0
+ */
+export interface ProviderFailure {
+  readonly service: Policy.ServiceType
+  readonly lastError: IntegrationError.IntegrationError
+  readonly attempts: ReadonlyArray<{
+    readonly provider?: string | undefined
+    readonly outcome: "success" | "failed" | "skipped"
+    readonly reason?: string | undefined
+  }>
+}
+
+/**
+ * Whether a value has the {@link ProviderFailure} shape.
+ *
+ * @example
+ * ```ts
+ * if (Failover.isProviderFailure(error)) yield* Effect.log(error.lastError.reason._tag)
+ * ```
+ * @since 0.1.0
+ */
+export const isProviderFailure = (u: unknown): u is ProviderFailure =>
+  typeof u === "object" &&
+  u !== null &&
+  "lastError" in u &&
+  IntegrationError.isIntegrationError(u.lastError) &&
+  "attempts" in u &&
+  Array.isArray(u.attempts) &&
+  "service" in u &&
+  typeof u.service === "string"
 
 /** An ordered plan of built providers for one port. @since 0.1.0 */
 export interface Plan<S extends Port> {
@@ -130,10 +207,8 @@ export const fromServices = <S extends Port>(
 const lastStep = (error: IntegrationError.IntegrationError) => !error.canFailover
 
 /** Where a run starts: at the provider an operator pinned, noting the steps before it as skipped. */
-const startOf = (engine: Engine, plan: Plan<Port>, attempts: Array<Attempt>): number => {
-  const pinned = engine.overrides.pinned
-  if (pinned.size === 0) return 0
-  const provider = pinned.get(plan.service)
+const startOf = (resilience: Resilience["Service"], plan: Plan<Port>, attempts: Array<Attempt>): number => {
+  const provider = resilience.pinned(plan.service)
   if (provider === undefined) return 0
   const index = plan.steps.findIndex((step) => step.provider === provider)
   for (let i = 0; i < index; i++) {
@@ -145,6 +220,10 @@ const startOf = (engine: Engine, plan: Plan<Port>, attempts: Array<Attempt>): nu
 /**
  * Runs `use` against each step in order until one serves.
  *
+ * @example
+ * ```ts
+ * const sent = yield* Failover.run(plan, "send", (email) => email.send(message))
+ * ```
  * @since 0.1.0
  */
 export const run = <S extends Port, A, R>(
@@ -153,43 +232,35 @@ export const run = <S extends Port, A, R>(
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
   Effect.withFiber((fiber) => {
-    const { engine } = Context.getUnsafe(fiber.context, Resilience)
+    const resilience = Context.getUnsafe(fiber.context, Resilience)
     const attempts: Array<Attempt> = []
     let lastError: IntegrationError.IntegrationError | undefined
-    const step = (index: number): Effect.Effect<Served<A>, FailoverError, R | Resilience> => {
+    const step = (index: number): Effect.Effect<Served<A>, FailoverError, R> => {
       if (index >= plan.steps.length) {
         return Effect.fail(exhausted(plan, operation, attempts, lastError!))
       }
       const service = plan.steps[index]!
-      const guard = engine.guard(plan.service, service.provider, operation)
-      const disabled = guard.state.disabled
-      if (disabled !== undefined) {
-        attempts.push({ provider: service.provider, outcome: "skipped", reason: "Disabled", durationMillis: 0 })
-        if (index + 1 < plan.steps.length) failoversTotal.updateUnsafe(1, fiber.context)
-        if (lastError === undefined && index + 1 >= plan.steps.length) {
-          lastError = disabledError(service.provider, operation, disabled, fiber.getRef(CorrelationId))
-        }
-        return step(index + 1)
-      }
       const clock = fiber.getRef(Clock.Clock)
       const startedAt = clock.currentTimeMillisUnsafe()
-      if (guard.state.circuit.admit(startedAt) === REJECT) {
+      const admission = resilience.admit(plan.service, service.provider, operation, startedAt)
+      if (admission !== "Admitted") {
         // Skipped without building an error: the common case while a provider is down.
-        attempts.push({ provider: service.provider, outcome: "skipped", reason: "CircuitOpen", durationMillis: 0 })
-        if (index + 1 < plan.steps.length) failoversTotal.updateUnsafe(1, fiber.context)
-        if (lastError === undefined && index + 1 >= plan.steps.length) {
-          lastError = circuitOpen(
+        attempts.push({ provider: service.provider, outcome: "skipped", reason: admission, durationMillis: 0 })
+        const last = index + 1 >= plan.steps.length
+        if (!last) resilience.countFailover(fiber.context)
+        if (lastError === undefined && last) {
+          lastError = resilience.refusal(
+            plan.service,
             service.provider,
             operation,
-            guard.state.key,
-            guard.state.circuit.retryAfter(startedAt),
+            startedAt,
             fiber.getRef(CorrelationId)
           )
         }
         return step(index + 1)
       }
       return Effect.matchEffect(
-        protect(use(service), { service: plan.service, provider: service.provider, operation }),
+        resilience.protect(use(service), { service: plan.service, provider: service.provider, operation }),
         {
           onSuccess: (value) => {
             attempts.push({
@@ -208,13 +279,13 @@ export const run = <S extends Port, A, R>(
               durationMillis: clock.currentTimeMillisUnsafe() - startedAt
             })
             if (lastStep(error)) return Effect.fail(exhausted(plan, operation, attempts, error))
-            if (index + 1 < plan.steps.length) failoversTotal.updateUnsafe(1, fiber.context)
+            if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
             return step(index + 1)
           }
         }
       )
     }
-    return step(startOf(engine, plan, attempts))
+    return step(startOf(resilience, plan, attempts))
   })
 
 const exhausted = (
@@ -252,36 +323,38 @@ export const hedge = <S extends Port, A, R>(
   options: { readonly delay: Duration.Input }
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
   Effect.withFiber((fiber) => {
-    const { engine } = Context.getUnsafe(fiber.context, Resilience)
+    const resilience = Context.getUnsafe(fiber.context, Resilience)
     const attempts: Array<Attempt> = []
     const errors: Array<IntegrationError.IntegrationError> = []
     const delay = Duration.fromInputUnsafe(options.delay)
     // A reason no backup can fix wins the race as a value, so the other steps are interrupted at once.
     type Outcome = Served<A> | { readonly stop: IntegrationError.IntegrationError }
-    const from = (index: number): Effect.Effect<Outcome, void, R | Resilience> => {
+    const from = (index: number): Effect.Effect<Outcome, void, R> => {
       const service = plan.steps[index]!
       const attempt = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
-        return yield* protect(use(service), { service: plan.service, provider: service.provider, operation }).pipe(
-          Effect.matchEffect({
-            onSuccess: (value) =>
-              Effect.map(Clock.currentTimeMillis, (now): Outcome => {
-                attempts.push({ provider: service.provider, outcome: "success", durationMillis: now - startedAt })
-                return { value, provider: service.provider, attempts }
-              }),
-            onFailure: (error) =>
-              Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, void> => {
-                errors.push(error)
-                attempts.push({
-                  provider: service.provider,
-                  outcome: "failed",
-                  reason: error.reason._tag,
-                  durationMillis: now - startedAt
+        return yield* resilience
+          .protect(use(service), { service: plan.service, provider: service.provider, operation })
+          .pipe(
+            Effect.matchEffect({
+              onSuccess: (value) =>
+                Effect.map(Clock.currentTimeMillis, (now): Outcome => {
+                  attempts.push({ provider: service.provider, outcome: "success", durationMillis: now - startedAt })
+                  return { value, provider: service.provider, attempts }
+                }),
+              onFailure: (error) =>
+                Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, void> => {
+                  errors.push(error)
+                  attempts.push({
+                    provider: service.provider,
+                    outcome: "failed",
+                    reason: error.reason._tag,
+                    durationMillis: now - startedAt
+                  })
+                  return error.canFailover ? Effect.fail(undefined) : Effect.succeed({ stop: error })
                 })
-                return error.canFailover ? Effect.fail(undefined) : Effect.succeed({ stop: error })
-              })
-          })
-        )
+            })
+          )
       })
       if (index + 1 >= plan.steps.length) return attempt
       return Effect.gen(function* () {
@@ -291,7 +364,7 @@ export const hedge = <S extends Port, A, R>(
         return yield* Effect.race(current, next)
       })
     }
-    return Effect.matchEffect(from(startOf(engine, plan, attempts)), {
+    return Effect.matchEffect(from(startOf(resilience, plan, attempts)), {
       onSuccess: (outcome) =>
         "stop" in outcome ? Effect.fail(exhausted(plan, operation, attempts, outcome.stop)) : Effect.succeed(outcome),
       onFailure: () => Effect.fail(exhausted(plan, operation, attempts, errors[errors.length - 1]!))

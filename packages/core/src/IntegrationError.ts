@@ -34,10 +34,32 @@
  *
  * @since 0.1.0
  */
-import { Duration, Schema } from "effect"
+import { Duration, Equal, Hash, Schema } from "effect"
 
 /** The family of a reason: what retry and failover do with it. @since 0.1.0 */
 export type Family = "transient" | "provider" | "request" | "webhook"
+
+/**
+ * Equality by class and own fields: an error equals any other of its class
+ * with equal fields, however it was built (the engine builds open-circuit
+ * rejections without the constructor, see internal/trusted.ts).
+ */
+const sameFields = (self: object, that: unknown): boolean => {
+  if (typeof that !== "object" || that === null || Object.getPrototypeOf(that) !== Object.getPrototypeOf(self)) {
+    return false
+  }
+  const keys = Object.keys(self)
+  return (
+    keys.length === Object.keys(that).length &&
+    keys.every(
+      (key) =>
+        Object.hasOwn(that, key) &&
+        Equal.equals((self as Record<string, unknown>)[key], (that as Record<string, unknown>)[key])
+    )
+  )
+}
+
+const hashOfFields = (self: object): number => Hash.structureKeys(self, Object.keys(self))
 
 const OptionalDuration = Schema.optional(Schema.Duration)
 const OptionalText = Schema.optional(Schema.String)
@@ -116,8 +138,18 @@ export class CircuitOpen extends Schema.Error<CircuitOpen>("@wedsync/core/Integr
   get canFailover(): boolean {
     return true
   }
+  /** Refused here, before the provider: a retry within the same call cannot help. */
+  get refusedLocally(): boolean {
+    return true
+  }
   override get message(): string {
     return `circuit ${this.key} is open`
+  }
+  [Equal.symbol](that: Equal.Equal): boolean {
+    return sameFields(this, that)
+  }
+  [Hash.symbol](): number {
+    return hashOfFields(this)
   }
 }
 
@@ -135,6 +167,10 @@ export class BulkheadFull extends Schema.Error<BulkheadFull>("@wedsync/core/Inte
     return true
   }
   get canFailover(): boolean {
+    return true
+  }
+  /** Refused here, before the provider: a retry within the same call cannot help. */
+  get refusedLocally(): boolean {
     return true
   }
   override get message(): string {
@@ -296,6 +332,48 @@ export const Reason = Schema.Union([
 /** The tag of a reason, e.g. `"RateLimited"`. @since 0.1.0 */
 export type ReasonTag = Reason["_tag"]
 
+// A Record, so the compiler fails here when a reason is added without its family.
+const families: Record<ReasonTag, Family> = {
+  RateLimited: "transient",
+  Unavailable: "transient",
+  TimedOut: "transient",
+  CircuitOpen: "transient",
+  BulkheadFull: "transient",
+  Unauthorized: "provider",
+  Misconfigured: "provider",
+  Rejected: "request",
+  InvalidRequest: "request",
+  SignatureInvalid: "webhook",
+  PayloadInvalid: "webhook"
+}
+
+/**
+ * Schema of {@link ReasonTag}, for models that keep the reason's name only
+ * (attempts, dead-letter records).
+ *
+ * @example
+ * ```ts
+ * Schema.is(IntegrationError.ReasonTag)("RateLimited") // true
+ * ```
+ * @since 0.1.0
+ */
+export const ReasonTag = Schema.Literals(Object.keys(families) as Array<ReasonTag>)
+
+/**
+ * The family of a reason known only by its tag (a stored record, an
+ * attempt): what retry and failover would do with it. Anything that is not a
+ * reason's tag has none.
+ *
+ * @example
+ * ```ts
+ * IntegrationError.familyOf("Rejected") // "request"
+ * IntegrationError.familyOf("Expired") // undefined
+ * ```
+ * @since 0.1.0
+ */
+export const familyOf = (tag: string): Family | undefined =>
+  Object.hasOwn(families, tag) ? families[tag as ReasonTag] : undefined
+
 /**
  * An integration call failed. Carries where (provider, operation), why
  * (`reason`), and what the provider said (status, code, request id), plus the
@@ -327,9 +405,19 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
   get family(): Family {
     return this.reason.family
   }
+  /** Whether the engine refused the call before it reached the provider (open circuit, full bulkhead). */
+  get refusedLocally(): boolean {
+    return "refusedLocally" in this.reason && this.reason.refusedLocally
+  }
   /** The provider's requested wait, when it gave one. */
   get retryAfter(): Duration.Duration | undefined {
     return "retryAfter" in this.reason ? this.reason.retryAfter : undefined
+  }
+  [Equal.symbol](that: Equal.Equal): boolean {
+    return sameFields(this, that)
+  }
+  [Hash.symbol](): number {
+    return hashOfFields(this)
   }
   override get message(): string {
     const status =

@@ -32,13 +32,14 @@
  * snapshot in memory and applies it to the `Resilience` engine it is given
  * (provide both from the same layer, see the example). Layers:
  * - `layerMemory`: one process.
- * - `layerSql`: persisted in SQLite or PostgreSQL; other instances poll every
- *   `pollInterval` (default 250 ms), so a change applies everywhere within a second.
+ * - `layerStore`: persisted in a store of your own, polled by other instances;
+ *   `Overrides.layerSql` in `@wedsync/durable` is that for SQLite and
+ *   PostgreSQL (a change applies everywhere within a second).
  * - `layerRedis`: persisted in Redis, pushed to every instance over pub/sub
  *   (milliseconds), with a resync every `resyncInterval` (default 1 s) for
  *   messages a reconnecting subscriber missed. This is the multi-instance
  *   production setup, next to `Resilience.layerRedis` on the same Redis, with
- *   `Audit.layerSql` on PostgreSQL keeping the history (run Redis with
+ *   `Audit.layerSql` (`@wedsync/durable`) on PostgreSQL keeping the history (run Redis with
  *   persistence: a flushed Redis forgets its overrides, which fails safe —
  *   circuits go back to their own decisions — and the audit trail says what they were).
  *
@@ -60,9 +61,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import type { Redis } from "effect/persistence"
-import type { SqlClient } from "effect/sql"
 import type { Audit } from "./Audit.ts"
 import * as IntegrationError from "./IntegrationError.ts"
 import type { Resilience } from "./Resilience.ts"
@@ -70,7 +70,7 @@ import type { StoreError } from "./StoreError.ts"
 import { OVERRIDE_CODE } from "./internal/overrides/apply.ts"
 import * as model from "./internal/overrides/model.ts"
 import * as RedisStore from "./internal/overrides/redis.ts"
-import { make } from "./internal/overrides/service.ts"
+import { type Backend, make } from "./internal/overrides/service.ts"
 import type * as snapshot from "./internal/overrides/snapshot.ts"
 import * as stores from "./internal/overrides/stores.ts"
 
@@ -292,31 +292,79 @@ export const layerMemory: Layer.Layer<Overrides, never, Resilience | Audit> = La
 )
 
 /**
- * Overrides persisted in the SQL database of the provided `SqlClient` (SQLite
- * or PostgreSQL; the table is created on start). Other instances on the same
- * database read it every `pollInterval` (default 250 ms; keep it at most
- * 500 ms for the one-second promise). Fails to build when the database cannot
- * be read at start.
+ * What a store of overrides does; the service around it (validation, audit,
+ * expiry, applying to `Resilience`) is the same for every store. One override
+ * per target: `put` replaces the one with the same target and returns it.
  *
  * @example
  * ```ts
- * const live = Overrides.layerSql().pipe(
+ * const store: Overrides.Store = {
+ *   load: Effect.succeed([]),
+ *   put: (override, target, now) => Effect.succeed(undefined),
+ *   remove: (id) => Effect.succeed(undefined)
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export type Store = Backend
+
+/**
+ * Overrides over a store of your own (the SQL one is `Overrides.layerSql` in
+ * `@wedsync/durable`). Other instances on the same store read it every
+ * `pollInterval` (default 250 ms; keep it at most 500 ms for the one-second
+ * promise). Fails to build when the store cannot be read at start.
+ *
+ * @example
+ * ```ts
+ * const live = Overrides.layerStore(myStore, { pollInterval: "250 millis" }).pipe(
  *   Layer.provideMerge(Resilience.layerMemory()),
- *   Layer.provide(Audit.layerSql),
- *   Layer.provide(Sqlite.layer({ filename: "wedsync.db" }))
+ *   Layer.provide(Audit.layerMemory)
  * )
  * ```
  * @since 0.1.0
  */
-export const layerSql = (options?: {
-  readonly pollInterval?: Duration.Input | undefined
-}): Layer.Layer<Overrides, StoreError, Resilience | Audit | SqlClient.SqlClient> =>
+export const layerStore = <E, R>(
+  store: Effect.Effect<Store, E, R>,
+  options?: { readonly pollInterval?: Duration.Input | undefined }
+): Layer.Layer<Overrides, E | StoreError, Resilience | Audit | Exclude<R, Scope.Scope>> =>
   Layer.effect(
     Overrides,
-    Effect.flatMap(stores.sqlStore, (backend) =>
-      make(backend, { watch: stores.poll(options?.pollInterval ?? "250 millis") })
-    )
+    Effect.flatMap(store, (backend) => make(backend, { watch: stores.poll(options?.pollInterval ?? "250 millis") }))
   )
+
+/**
+ * The JSON text a store keeps for an override.
+ *
+ * @example
+ * ```ts
+ * yield* sql`INSERT INTO overrides (id, body) VALUES (${override.id}, ${Overrides.encode(override)})`
+ * ```
+ * @since 0.1.0
+ */
+export const encode: (override: Override) => string = stores.encode
+
+/**
+ * Reads stored JSON back: `undefined`, with a warning, for a value that no
+ * longer decodes (a store never fails on one bad row).
+ *
+ * @example
+ * ```ts
+ * const override = yield* Overrides.decode(row.body)
+ * ```
+ * @since 0.1.0
+ */
+export const decode: (text: string) => Effect.Effect<Override | undefined> = stores.decode
+
+/**
+ * Reads every stored text back, leaving out what no longer decodes.
+ *
+ * @example
+ * ```ts
+ * const all = yield* Overrides.decodeAll(rows.map((row) => row.body))
+ * ```
+ * @since 0.1.0
+ */
+export const decodeAll: (texts: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Override>> = stores.decodeAll
 
 /**
  * Overrides persisted in Redis and pushed to every instance over pub/sub, with

@@ -33,7 +33,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { EpochMillis, Metadata, NonEmptyString } from "./internal/schemas.ts"
+import { EpochMillis, Metadata, NonEmptyString } from "./Fields.ts"
 
 /**
  * A positive amount in the currency's minor unit: 2000 is £20.00 in `gbp`.

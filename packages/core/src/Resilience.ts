@@ -33,16 +33,9 @@ import { dual } from "effect/Function"
 import { CircuitBreaker, type Redis } from "effect/persistence"
 import type * as IntegrationError from "./IntegrationError.ts"
 import * as Policy from "./Policy.ts"
-import { view } from "./internal/circuit.ts"
-import {
-  addListener,
-  Engine,
-  type EngineOptions,
-  listen,
-  type Transition as EngineTransition
-} from "./internal/engine.ts"
-import { run } from "./internal/call.ts"
+import { Engine, type EngineOptions, type Transition as EngineTransition } from "./internal/engine.ts"
 import * as RedisWhenAvailable from "./internal/redisWhenAvailable.ts"
+import * as Internal from "./internal/service.ts"
 import { syncFromStore } from "./internal/sharedState.ts"
 
 /** A circuit's state as callers see it. @since 0.1.0 */
@@ -63,13 +56,46 @@ export interface ProtectOptions {
 }
 
 /**
- * The resilience engine: circuits, bulkheads and health per provider.
+ * What a call to a provider would meet now, without making it: `"Admitted"`,
+ * or skipped unmade because its circuit is open (`"CircuitOpen"`) or an
+ * operator disabled it (`"Disabled"`).
  *
+ * @example
+ * ```ts
+ * const resilience = yield* Resilience.Resilience
+ * if (resilience.admit("sms", "twilio", "send", Date.now()) !== "Admitted") yield* Effect.log("Twilio is skipped")
+ * ```
  * @since 0.1.0
  */
-export class Resilience extends Context.Service<Resilience, { readonly engine: Engine }>()(
-  "@wedsync/core/Resilience"
-) {}
+export type Admission = Internal.Admission
+
+/**
+ * The engine's methods: `protect` a call; `admit` (would a call be let
+ * through now) and `refusal` (the error a skipped call stands for); `pinned`
+ * (an operator's pin); `circuitState`, `health`, `providers`, `transitions`,
+ * `healthChanges` to watch; `applyOverrides` / `overrides` for the operator's
+ * controls. The engine's state stays behind these.
+ *
+ * @example
+ * ```ts
+ * const resilience = yield* Resilience.Resilience
+ * resilience.circuitState("email", "resend") // "closed"
+ * ```
+ * @since 0.1.0
+ */
+export interface Service extends Internal.Service {}
+
+/**
+ * The resilience engine: circuits, bulkheads and health per provider.
+ *
+ * @example
+ * ```ts
+ * const resilience = yield* Resilience.Resilience
+ * const sent = yield* resilience.protect(send, { service: "email", provider: "resend", operation: "send" })
+ * ```
+ * @since 0.1.0
+ */
+export class Resilience extends Context.Service<Resilience, Service>()("@wedsync/core/Resilience") {}
 
 /**
  * Runs a provider call under its service's policy.
@@ -98,12 +124,7 @@ export const protect: {
     effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
     options: ProtectOptions
   ): Effect.Effect<A, IntegrationError.IntegrationError, R | Resilience> =>
-    Effect.withFiber((fiber) => {
-      const { engine } = Context.getUnsafe(fiber.context, Resilience)
-      const guard = engine.guard(options.service, options.provider, options.operation)
-      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      return run(engine, guard, effect, now + (options.deadlineMillis ?? guard.state.policy.timeoutMillis))
-    })
+    Effect.withFiber((fiber) => Context.getUnsafe(fiber.context, Resilience).protect(effect, options))
 )
 
 /** Options of the engine's layers. @since 0.1.0 */
@@ -112,7 +133,7 @@ export interface Options {
   readonly random?: (() => number) | undefined
 }
 
-const make = (options: Options | undefined, syncOnFirstUse = false) =>
+const makeEngine = (options: Options | undefined, syncOnFirstUse = false) =>
   Effect.gen(function* () {
     const store = yield* CircuitBreaker.CircuitBreakerStore
     const policies = yield* Policy.Policies
@@ -122,7 +143,7 @@ const make = (options: Options | undefined, syncOnFirstUse = false) =>
       random: options?.random,
       syncOnFirstUse
     }
-    return { engine: new Engine(engineOptions) }
+    return new Engine(engineOptions)
   })
 
 /**
@@ -132,7 +153,7 @@ const make = (options: Options | undefined, syncOnFirstUse = false) =>
  * @since 0.1.0
  */
 export const layer = (options?: Options): Layer.Layer<Resilience, never, CircuitBreaker.CircuitBreakerStore> =>
-  Layer.effect(Resilience, make(options))
+  Layer.effect(Resilience, Effect.map(makeEngine(options), Internal.make))
 
 /**
  * One instance: circuit state in this process.
@@ -177,8 +198,7 @@ export const layerRedis = (
   Layer.effect(
     Resilience,
     Effect.gen(function* () {
-      const service = yield* make(options, true)
-      const engine = service.engine
+      const engine = yield* makeEngine(options, true)
       const syncInterval = Duration.fromInputUnsafe(options?.syncInterval ?? "250 millis")
       const idle = 60_000
       yield* Effect.forkScoped(
@@ -192,7 +212,7 @@ export const layerRedis = (
           Schedule.spaced(syncInterval)
         )
       )
-      return service
+      return Internal.make(engine)
     })
   ).pipe(Layer.provide(CircuitBreaker.layerStoreRedis({ prefix: options?.prefix ?? "wedsync:circuit:" })))
 
@@ -229,7 +249,7 @@ export const circuitState = (
   service: Policy.ServiceType,
   provider: string
 ): Effect.Effect<CircuitState, never, Resilience> =>
-  Effect.map(Effect.service(Resilience), ({ engine }) => view(engine.providerState(service, provider).circuit))
+  Effect.map(Effect.service(Resilience), (resilience) => resilience.circuitState(service, provider))
 
 /**
  * Every breaker transition this instance makes or learns of, as it happens.
@@ -237,7 +257,5 @@ export const circuitState = (
  * @since 0.1.0
  */
 export const transitions: Stream.Stream<Transition, never, Resilience> = Stream.unwrap(
-  Effect.map(Effect.service(Resilience), ({ engine }) =>
-    listen<Transition>((emit) => addListener(engine.transitionListeners, emit))
-  )
+  Effect.map(Effect.service(Resilience), (resilience) => resilience.transitions)
 )

@@ -25,7 +25,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { NonEmptyString } from "./internal/schemas.ts"
+import { NonEmptyString } from "./Fields.ts"
 
 /**
  * A phone number in E.164: `+`, a country code, at most 15 digits in all, no

@@ -26,7 +26,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { EpochMillis, NonEmptyString } from "./internal/schemas.ts"
+import { EpochMillis, NonEmptyString } from "./Fields.ts"
 
 /**
  * A delivery exactly as it arrived: the raw body (signatures cover bytes, not

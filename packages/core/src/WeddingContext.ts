@@ -22,7 +22,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Schema } from "effect"
-import { NonEmptyString } from "./internal/schemas.ts"
+import { NonEmptyString } from "./Fields.ts"
 
 /** How much a call matters right now, lowest first. @since 0.1.0 */
 export const Criticality = Schema.Literals(["low", "medium", "high", "wedding_day_critical"])

@@ -1,25 +1,17 @@
 /**
- * Overrides shared between OS processes through Redis (`Overrides.layerRedis`),
- * and between instances on one PostgreSQL database (`Overrides.layerSql`).
+ * Overrides shared between OS processes through Redis (`Overrides.layerRedis`);
+ * the PostgreSQL store's test is in `@wedsync/durable`.
  *
  * The issue's promise, measured: an override set (or cleared) in one process
  * is applied in another within one second. Needs `REDIS_URL` (default
- * redis://127.0.0.1:6379) and `DATABASE_URL` (default
- * postgres://postgres@127.0.0.1:5432/test); each suite is skipped when its
- * service is unreachable, and fails on CI (`CI=true`).
+ * redis://127.0.0.1:6379); skipped when it is unreachable, and fails on CI (`CI=true`).
  */
 import { randomUUID } from "node:crypto"
 import { fileURLToPath } from "node:url"
-import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Redacted } from "effect"
-import { SqlClient } from "effect/sql"
 import { createClient } from "redis"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import * as Audit from "../src/Audit.ts"
-import * as Overrides from "../src/Overrides.ts"
-import * as Resilience from "../src/Resilience.ts"
-import { databaseUrl, postgresUp, redisUp, redisUrl } from "./fixtures/services.ts"
-import { event, type Line, running, start, type Worker } from "./fixtures/workerProcess.ts"
+import { redisUp, redisUrl } from "@wedsync/test-fixtures/services"
+import { event, type Line, running, start, type Worker } from "@wedsync/test-fixtures/workerProcess"
 
 const script = fileURLToPath(new URL("./fixtures/overrides-worker.ts", import.meta.url))
 
@@ -119,42 +111,5 @@ describe.skipIf(!redisUp)("Overrides.layerRedis across OS processes", () => {
     expect((seen.at as number) - writtenAt).toBeLessThan(2_000)
     b.send({ op: "exit" })
     expect(await b.exited).toBe(0)
-  })
-})
-
-describe.skipIf(!postgresUp)("Overrides.layerSql on PostgreSQL", () => {
-  it("persists, replaces by target, and a second instance applies a change on its next poll", async () => {
-    const instance = Overrides.layerSql({ pollInterval: "100 millis" }).pipe(
-      Layer.provideMerge(Resilience.layerMemory())
-    )
-    const pg = PgClient.layer({ url: Redacted.make(databaseUrl) })
-    const operator = { actor: "ana@wedsync", reason: "integration test" }
-    const program = Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      const a = yield* Layer.build(instance)
-      const b = yield* Layer.build(instance)
-      const overridesA = Context.get(a, Overrides.Overrides)
-      const overridesB = Context.get(b, Overrides.Overrides)
-      const provider = `pg-${randomUUID()}`
-      const first = yield* overridesA.set({ _tag: "ForceCircuit", service: "email", provider, state: "open" }, operator)
-      const second = yield* overridesA.set(
-        { _tag: "ForceCircuit", service: "email", provider, state: "closed" },
-        operator
-      )
-      const stored = yield* sql<{
-        id: string
-      }>`SELECT id FROM wedsync_overrides WHERE target = ${`circuit:email:${provider}`}`
-      expect(stored.map((row) => row.id)).toEqual([second.id])
-      const from = Date.now()
-      while (overridesB.current().forced.get(`email:${provider}`) !== "closed" && Date.now() - from < 2_000) {
-        yield* Effect.sleep("5 millis")
-      }
-      expect(Date.now() - from).toBeLessThan(1_000)
-      expect(yield* Resilience.circuitState("email", provider).pipe(Effect.provide(b))).toBe("closed")
-      expect((yield* Effect.flip(overridesB.clear(first.id, operator)))._tag).toBe("OverrideNotFound")
-      yield* overridesB.clear(second.id, operator)
-      expect(overridesB.current().forced.has(`email:${provider}`)).toBe(false)
-    })
-    await Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(Layer.merge(Audit.layerMemory, pg))))
   })
 })

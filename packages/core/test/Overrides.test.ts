@@ -1,8 +1,8 @@
 /**
  * `Overrides` in one process: forced circuits honoured by `Resilience.protect`,
  * pins and disables honoured by `Failover`, paused endpoints, expiry under
- * `TestClock`, validation, replacement, the audit trail, and the SQL store
- * (persisted, picked up by a second instance on its next poll).
+ * `TestClock`, validation, replacement, the audit trail.
+ * The SQL store's test is in `@wedsync/durable`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Ref, Stream } from "effect"
@@ -14,7 +14,6 @@ import * as IntegrationError from "../src/IntegrationError.ts"
 import * as Overrides from "../src/Overrides.ts"
 import * as Policy from "../src/Policy.ts"
 import * as Resilience from "../src/Resilience.ts"
-import * as Sqlite from "../src/Sqlite.ts"
 import * as StoreError from "../src/StoreError.ts"
 
 const breaker = { windowSize: 4, minimumCalls: 4, openMillis: 60_000 }
@@ -356,7 +355,7 @@ describe("Overrides lifecycle", () => {
 
   it.effect("closing the layer stops applying its overrides", () =>
     Effect.gen(function* () {
-      const { engine: resilience } = yield* Effect.service(Resilience.Resilience)
+      const resilience = yield* Effect.service(Resilience.Resilience)
       yield* Effect.scoped(
         Effect.gen(function* () {
           const context = yield* Layer.build(Overrides.layerMemory)
@@ -365,44 +364,8 @@ describe("Overrides lifecycle", () => {
           assert.strictEqual(yield* Resilience.circuitState("email", "primary"), "open")
         })
       )
-      assert.strictEqual(resilience.overrides.overrides.length, 0)
+      assert.strictEqual(resilience.overrides().overrides.length, 0)
       assert.strictEqual(yield* Resilience.circuitState("email", "primary"), "closed")
     }).pipe(Effect.provide(Layer.merge(engine, Audit.layerMemory)))
-  )
-})
-
-describe("Overrides.layerSql", () => {
-  // Two instances (two engines) on one database, as two processes would be.
-  const instance = Layer.fresh(Overrides.layerSql().pipe(Layer.provideMerge(engine)))
-
-  it.effect("persists overrides and a second instance applies them on its next poll", () =>
-    Effect.gen(function* () {
-      const a = yield* Layer.build(instance)
-      const b = yield* Layer.build(instance)
-      const overridesA = Context.get(a, Overrides.Overrides)
-      const overridesB = Context.get(b, Overrides.Overrides)
-      const stateIn = (context: typeof a) => Resilience.circuitState("email", "primary").pipe(Effect.provide(context))
-
-      const forced = yield* overridesA.set(
-        { _tag: "ForceCircuit", service: "email", provider: "primary", state: "open", expiresAt: 3_600_000 },
-        ana
-      )
-      assert.strictEqual(yield* stateIn(a), "open")
-      assert.strictEqual(yield* stateIn(b), "closed")
-      yield* TestClock.adjust("250 millis")
-      assert.strictEqual(yield* stateIn(b), "open")
-      assert.deepStrictEqual(yield* overridesB.list(), [forced])
-
-      // A third instance built later reads it at start.
-      const c = yield* Layer.build(instance)
-      assert.strictEqual(yield* stateIn(c), "open")
-
-      yield* overridesB.clear(forced.id, ana)
-      yield* TestClock.adjust("250 millis")
-      assert.strictEqual(yield* stateIn(a), "closed")
-      assert.strictEqual(yield* stateIn(c), "closed")
-      const missing = yield* Effect.flip(overridesA.clear(forced.id, ana))
-      assert.strictEqual(missing._tag, "OverrideNotFound")
-    }).pipe(Effect.provide(Layer.merge(Sqlite.layerMemory, Audit.layerMemory)))
   )
 })

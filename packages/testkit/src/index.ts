@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+export * as Assertions from "./Assertions.ts"
 export * as CalendarProviderContract from "./contracts/CalendarProviderContract.ts"
 export * as EmailProviderContract from "./contracts/EmailProviderContract.ts"
 export * as PaymentProviderContract from "./contracts/PaymentProviderContract.ts"

@@ -83,8 +83,7 @@ const retryOrFail = <A, R>(
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
   Effect.withFiber((fiber) => {
     const policy = guard.state.policy.inCall
-    const tag = error.reason._tag
-    if (!error.isRetryable || tag === "CircuitOpen" || tag === "BulkheadFull" || n + 1 >= policy.maxAttempts) {
+    if (!error.isRetryable || error.refusedLocally || n + 1 >= policy.maxAttempts) {
       return Effect.fail(error)
     }
     const wedding = fiber.getRef(WeddingContext.CurrentWedding)

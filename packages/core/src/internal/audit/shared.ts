@@ -4,7 +4,7 @@
  * @internal
  */
 import { randomUUID } from "node:crypto"
-import { redact } from "../redact.ts"
+import { redact } from "../../Redaction.ts"
 
 /** A new audit entry id. @internal */
 export const newId = (): string => `audit_${randomUUID()}`

@@ -12,7 +12,7 @@ import { Schema } from "effect"
 import type { Operator } from "../../Audit.ts"
 import * as Policy from "../../Policy.ts"
 import type { StoreError } from "../../StoreError.ts"
-import { EpochMillis, NonEmptyString } from "../schemas.ts"
+import { EpochMillis, NonEmptyString } from "../../Fields.ts"
 import type { Snapshot } from "./snapshot.ts"
 
 const forceCircuit = {

@@ -14,7 +14,6 @@ import { Clock, Duration, Effect, Fiber, Result, Schema, SchemaIssue, type Scope
 import { Audit, type Operator } from "../../Audit.ts"
 import { Resilience } from "../../Resilience.ts"
 import type { StoreError } from "../../StoreError.ts"
-import { apply } from "./apply.ts"
 import {
   EndpointPaused,
   Input,
@@ -71,7 +70,7 @@ export const make = (
   options: MakeOptions = {}
 ): Effect.Effect<Service, StoreError, Resilience | Audit | Scope.Scope> =>
   Effect.gen(function* () {
-    const { engine } = yield* Resilience
+    const resilience = yield* Resilience
     const audit = yield* Audit
     const scope = yield* Effect.scope
     const locked = Semaphore.makeUnsafe(1).withPermits(1)
@@ -86,7 +85,7 @@ export const make = (
       const next = build(stored, now)
       if (next.fingerprint !== snapshot.fingerprint) {
         snapshot = next
-        yield* Effect.withFiber((fiber) => Effect.sync(() => apply(engine, next, now, fiber.context)))
+        yield* resilience.applyOverrides(next)
       }
       if (expiry !== undefined && expiryAt === next.nextExpiry) return
       if (expiry !== undefined) {
@@ -123,14 +122,9 @@ export const make = (
       )
     )
 
+    // A closed layer stops applying: the engine goes back to its own decisions.
     yield* Effect.addFinalizer(() =>
-      Effect.withFiber((fiber) =>
-        Effect.sync(() => {
-          // A closed layer stops applying: the engine goes back to its own decisions.
-          const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-          if (engine.overrides === snapshot) apply(engine, empty, now, fiber.context)
-        })
-      )
+      Effect.suspend(() => (resilience.overrides() === snapshot ? resilience.applyOverrides(empty) : Effect.void))
     )
     if (options.tolerateStoreAtStart === true) {
       yield* Effect.catch(refresh, (error) =>

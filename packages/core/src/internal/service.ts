@@ -1,0 +1,142 @@
+/**
+ * The `Resilience` service's methods over one engine: everything outside the
+ * engine (Failover, Health, Overrides, the module functions of `Resilience`)
+ * goes through these, never through the engine's fields.
+ *
+ * @internal
+ */
+import { Clock, type Context, Effect, type Stream } from "effect"
+import type * as IntegrationError from "../IntegrationError.ts"
+import type * as Policy from "../Policy.ts"
+import { run } from "./call.ts"
+import { REJECT, view } from "./circuit.ts"
+import {
+  addListener,
+  type Engine,
+  failoversTotal,
+  type HealthChange,
+  listen,
+  type ProviderState,
+  type Transition
+} from "./engine.ts"
+import type { Status } from "./health.ts"
+import { apply, disabledError } from "./overrides/apply.ts"
+import type { Snapshot } from "./overrides/snapshot.ts"
+import { circuitOpen } from "./trusted.ts"
+
+/** One provider's health at a moment. @internal */
+export interface ProviderHealth {
+  readonly service: string
+  readonly provider: string
+  readonly status: Status
+  readonly breaker: "closed" | "open" | "half_open"
+  /** Calls in the window (at most 100). */
+  readonly calls: number
+  /** Share of calls in the window the provider answered well (request-level refusals count as answered). */
+  readonly successRate: number
+  readonly latency: { readonly p50: number; readonly p95: number; readonly p99: number }
+  readonly lastSuccessAt: number | undefined
+  readonly lastFailureAt: number | undefined
+  readonly lastFailureReason: string | undefined
+}
+
+/** A health status change or a breaker transition, in the order they happened. @internal */
+export type HealthEvent =
+  | ({ readonly _tag: "StatusChanged" } & HealthChange)
+  | ({ readonly _tag: "BreakerTransition" } & Transition)
+
+/** What a call to a provider would meet now: admitted, or skipped unmade and why. @internal */
+export type Admission = "Admitted" | "CircuitOpen" | "Disabled"
+
+/** Which call is being protected. @internal */
+export interface ProtectOptions {
+  readonly service: Policy.ServiceType
+  readonly provider: string
+  readonly operation: string
+  readonly deadlineMillis?: number | undefined
+}
+
+/** The service's shape: methods only. @internal */
+export interface Service {
+  readonly protect: <A, R>(
+    effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
+    options: ProtectOptions
+  ) => Effect.Effect<A, IntegrationError.IntegrationError, R>
+  readonly admit: (service: Policy.ServiceType, provider: string, operation: string, now: number) => Admission
+  readonly refusal: (
+    service: Policy.ServiceType,
+    provider: string,
+    operation: string,
+    now: number,
+    correlationId: string | undefined
+  ) => IntegrationError.IntegrationError
+  readonly pinned: (service: Policy.ServiceType) => string | undefined
+  readonly countFailover: (context: Context.Context<never>) => void
+  readonly circuitState: (service: Policy.ServiceType, provider: string) => "closed" | "open" | "half_open"
+  readonly health: (service: Policy.ServiceType, provider: string) => ProviderHealth
+  readonly providers: () => ReadonlyArray<ProviderHealth>
+  readonly transitions: Stream.Stream<Transition>
+  readonly healthEvents: Stream.Stream<HealthEvent>
+  readonly overrides: () => Snapshot
+  readonly applyOverrides: (snapshot: Snapshot) => Effect.Effect<void>
+}
+
+const healthOf = (state: ProviderState): ProviderHealth => {
+  const health = state.health
+  return {
+    service: state.service,
+    provider: state.provider,
+    status: health.status,
+    breaker: view(state.circuit),
+    calls: health.calls,
+    successRate: health.successRate(),
+    latency: health.percentiles(),
+    lastSuccessAt: health.lastSuccessAt,
+    lastFailureAt: health.lastFailureAt,
+    lastFailureReason: health.lastFailureReason
+  }
+}
+
+/** The service over `engine`. @internal */
+export const make = (engine: Engine): Service => ({
+  protect: (effect, options) =>
+    Effect.withFiber((fiber) => {
+      const guard = engine.guard(options.service, options.provider, options.operation)
+      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      return run(engine, guard, effect, now + (options.deadlineMillis ?? guard.state.policy.timeoutMillis))
+    }),
+  admit: (service, provider, operation, now) => {
+    // Through the guard's nested maps: the hot path builds no key string.
+    const state = engine.guard(service, provider, operation).state
+    if (state.disabled !== undefined) return "Disabled"
+    return state.circuit.admit(now) === REJECT ? "CircuitOpen" : "Admitted"
+  },
+  refusal: (service, provider, operation, now, correlationId) => {
+    const state = engine.guard(service, provider, operation).state
+    return state.disabled !== undefined
+      ? disabledError(provider, operation, state.disabled, correlationId)
+      : circuitOpen(provider, operation, state.key, state.circuit.retryAfter(now), correlationId)
+  },
+  pinned: (service) => (engine.overrides.pinned.size === 0 ? undefined : engine.overrides.pinned.get(service)),
+  countFailover: (context) => failoversTotal.updateUnsafe(1, context),
+  circuitState: (service, provider) => view(engine.providerState(service, provider).circuit),
+  health: (service, provider) => healthOf(engine.providerState(service, provider)),
+  providers: () => engine.allProviders().map(healthOf),
+  transitions: listen<Transition>((emit) => addListener(engine.transitionListeners, emit)),
+  // One subscription to both, so a transition and the status change it causes keep their order.
+  healthEvents: listen<HealthEvent>((emit) => {
+    const removeStatus = addListener(engine.healthListeners, (change) => emit({ _tag: "StatusChanged", ...change }))
+    const removeTransition = addListener(engine.transitionListeners, (transition) =>
+      emit({ _tag: "BreakerTransition", ...transition })
+    )
+    return () => {
+      removeStatus()
+      removeTransition()
+    }
+  }),
+  overrides: () => engine.overrides,
+  applyOverrides: (snapshot) =>
+    Effect.withFiber((fiber) =>
+      Effect.sync(() => apply(engine, snapshot, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber.context))
+    )
+})

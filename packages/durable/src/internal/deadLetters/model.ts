@@ -1,0 +1,197 @@
+/**
+ * The dead-letter model: the letter, its failure records, the filters and
+ * pages an operator queries with, and the two domain errors. Public through
+ * `DeadLetters.ts`; kept here so the stores can build letters without a
+ * circular import.
+ *
+ * @internal
+ */
+import { Schema } from "effect"
+import * as Policy from "@wedsync/core/Policy"
+import { EpochMillis, NonEmptyString } from "@wedsync/core/Fields"
+
+/**
+ * One failed attempt in a dead letter's error chain.
+ *
+ * @example
+ * ```ts
+ * const failure = { at: 1_767_225_600_000, provider: "resend", reason: "Unavailable", message: "503", status: 503 }
+ * ```
+ * @since 0.1.0
+ */
+export const FailureRecord = Schema.Struct({
+  at: EpochMillis,
+  /** Absent when no provider was involved (`Expired`, `Crashed`, `Defect`, a missing handler). */
+  provider: Schema.optional(Schema.String),
+  /** A `ReasonTag` of `IntegrationError`, or `"Expired"`. */
+  reason: Schema.String,
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  providerCode: Schema.optional(Schema.String),
+  requestId: Schema.optional(Schema.String)
+})
+
+/** @since 0.1.0 */
+export type FailureRecord = typeof FailureRecord.Type
+
+/**
+ * Where a letter stands: `dead` (waiting for an operator), `replayed` (handed
+ * back to the outbox), `stale` (its moment had passed when it was replayed).
+ *
+ * @example
+ * ```ts
+ * const waiting: DeadLetters.DeadLetterStatus = "dead"
+ * ```
+ * @since 0.1.0
+ */
+export const DeadLetterStatus = Schema.Literals(["dead", "replayed", "stale"])
+
+/** @since 0.1.0 */
+export type DeadLetterStatus = typeof DeadLetterStatus.Type
+
+/**
+ * A job the policy gave up on, kept with everything an operator needs to
+ * decide what to do with it. `payload` is already redacted.
+ *
+ * @example
+ * ```ts
+ * const letter = new DeadLetters.DeadLetter({
+ *   id: "reminder:w_1:2026-06-01", service: "email", operation: "send", provider: "resend",
+ *   providersTried: ["postmark", "resend"], reason: "Unavailable", errors: [], attempts: 5,
+ *   payload: { to: "couple@example.com" }, correlationId: "corr_1",
+ *   firstFailureAt: 1_000, lastFailureAt: 2_000, deadAt: 2_000, status: "dead", replays: 0
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export class DeadLetter extends Schema.Class<DeadLetter>("@wedsync/durable/DeadLetters/DeadLetter")({
+  /** The job id (the business key). */
+  id: NonEmptyString,
+  service: Policy.ServiceType,
+  operation: Schema.String,
+  /** The last provider tried. */
+  provider: Schema.optional(Schema.String),
+  providersTried: Schema.Array(Schema.String),
+  /** The final reason tag, or `"Expired"`. */
+  reason: Schema.String,
+  /** The whole chain, oldest first. */
+  errors: Schema.Array(FailureRecord),
+  attempts: Schema.Int,
+  payload: Schema.Unknown,
+  wedding: Schema.optional(
+    Schema.Struct({
+      weddingId: Schema.String,
+      weddingDate: Schema.String,
+      vendorType: Schema.String,
+      criticality: Schema.String
+    })
+  ),
+  correlationId: Schema.String,
+  firstFailureAt: EpochMillis,
+  lastFailureAt: EpochMillis,
+  deadAt: EpochMillis,
+  /** After this moment a replay marks the letter Stale instead of sending it. */
+  relevantUntil: Schema.optional(EpochMillis),
+  status: DeadLetterStatus,
+  replays: Schema.Int
+}) {}
+
+/**
+ * No dead letter has this id.
+ *
+ * @example
+ * ```ts
+ * deadLetters.get(id, operator).pipe(Effect.catchTag("DeadLetterNotFound", () => Effect.succeed(undefined)))
+ * ```
+ * @since 0.1.0
+ */
+export class DeadLetterNotFound extends Schema.TaggedError<DeadLetterNotFound>(
+  "@wedsync/durable/DeadLetters/DeadLetterNotFound"
+)("DeadLetterNotFound", { id: Schema.String }) {
+  override get message(): string {
+    return `no dead letter ${this.id}`
+  }
+}
+
+/**
+ * The letter is not `dead` (already replayed, or stale), so it cannot be replayed.
+ *
+ * @example
+ * ```ts
+ * deadLetters.replay(id, operator).pipe(Effect.catchTag("NotReplayable", (error) => Effect.log(error.status)))
+ * ```
+ * @since 0.1.0
+ */
+export class NotReplayable extends Schema.TaggedError<NotReplayable>("@wedsync/durable/DeadLetters/NotReplayable")(
+  "NotReplayable",
+  { id: Schema.String, status: DeadLetterStatus }
+) {
+  override get message(): string {
+    return `dead letter ${this.id} is ${this.status}, not dead`
+  }
+}
+
+/**
+ * Which letters an operation applies to; every field narrows, absent fields
+ * match everything. `provider` is the last provider tried; `from` and `to`
+ * bound `deadAt`, both inclusive (epoch ms).
+ *
+ * @example
+ * ```ts
+ * const filter: DeadLetters.Filter = { service: "email", reason: "Unavailable", from: Date.parse("2026-06-01") }
+ * ```
+ * @since 0.1.0
+ */
+export interface Filter {
+  readonly service?: Policy.ServiceType | undefined
+  readonly provider?: string | undefined
+  readonly reason?: string | undefined
+  readonly weddingId?: string | undefined
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+  readonly status?: DeadLetterStatus | undefined
+}
+
+/**
+ * One request for a page: `cursor` is the `nextCursor` of the previous page;
+ * `limit` defaults to 50 and is capped at 500.
+ *
+ * @example
+ * ```ts
+ * const second: DeadLetters.Page = { cursor: first.nextCursor, limit: 100 }
+ * ```
+ * @since 0.1.0
+ */
+export interface Page {
+  readonly cursor?: string | undefined
+  readonly limit?: number | undefined
+}
+
+/**
+ * A page of results, newest `deadAt` first (ties by id, descending);
+ * `nextCursor` is absent on the last page.
+ *
+ * @example
+ * ```ts
+ * const more = page.nextCursor !== undefined
+ * ```
+ * @since 0.1.0
+ */
+export interface PageOf<A> {
+  readonly items: ReadonlyArray<A>
+  readonly nextCursor?: string | undefined
+}
+
+/**
+ * What a replay did: handed the letter back to the outbox, or marked it stale
+ * because its moment (`relevantUntil`) had passed.
+ *
+ * @example
+ * ```ts
+ * const sent = (outcome: DeadLetters.ReplayOutcome) => outcome._tag === "Replayed"
+ * ```
+ * @since 0.1.0
+ */
+export type ReplayOutcome =
+  | { readonly _tag: "Replayed"; readonly id: string }
+  | { readonly _tag: "Stale"; readonly id: string }

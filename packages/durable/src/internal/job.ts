@@ -1,0 +1,128 @@
+/**
+ * The outbox's job and the envelope it travels in between attempts, as the
+ * queues hold it; the handler types that run it. `Outbox` re-exports the
+ * public ones.
+ *
+ * @internal
+ */
+import { EpochMillis, NonEmptyString } from "@wedsync/core/Fields"
+import type * as Failover from "@wedsync/core/Failover"
+import type * as IntegrationError from "@wedsync/core/IntegrationError"
+import * as Policy from "@wedsync/core/Policy"
+import * as WeddingContext from "@wedsync/core/WeddingContext"
+import { type Effect, Schema } from "effect"
+import type * as DeadLetters from "../DeadLetters.ts"
+import { Failure } from "./outbox.ts"
+
+/**
+ * A unit of deferred work.
+ *
+ * @example
+ * ```ts
+ * const job = Outbox.Job.make({
+ *   id: "deposit:w_123",
+ *   service: "payment",
+ *   operation: "deposit.charge",
+ *   payload: { amount: 250_000, currency: "gbp" },
+ *   correlationId: "corr_2f1c"
+ * })
+ * ```
+ * @internal
+ */
+export class Job extends Schema.Class<Job>("@wedsync/durable/Outbox/Job")({
+  /** The business key: a second offer with the same id is ignored; handlers use it as the idempotency key. */
+  id: NonEmptyString,
+  service: Policy.ServiceType,
+  /** Which handler runs it, e.g. `"reminder.sms"`. */
+  operation: NonEmptyString,
+  /** JSON data for the handler. Secrets belong in the handler's configuration, not here. */
+  payload: Schema.Unknown,
+  wedding: Schema.optional(WeddingContext.Wedding),
+  correlationId: NonEmptyString,
+  /** Past this instant (epoch ms) the job stops retrying and is dead-lettered as `Expired`… */
+  mustArriveBy: Schema.optional(EpochMillis),
+  /** …unless it says to deliver late. */
+  late: Schema.optional(Schema.Literals(["deadLetter", "deliver"])),
+  /** After this instant a replay from the dead letters marks it `Stale` instead of running it. */
+  relevantUntil: Schema.optional(EpochMillis)
+}) {}
+
+/** A job between attempts: what happened to it so far travels with it through the store. @internal */
+export const Envelope = Schema.Struct({
+  job: Job,
+  deferredAttempt: Schema.Int,
+  replay: Schema.Int,
+  failures: Schema.Array(Failure),
+  providersTried: Schema.Array(Schema.String)
+})
+
+/** @internal */
+export type Envelope = typeof Envelope.Type
+
+/**
+ * The envelope as the queues hold it: plain JSON, written and read by hand
+ * rather than through the `Envelope` schema. A job is validated once, when it
+ * is offered; decoding it again on every take and encoding it on every retry
+ * was the outbox's largest cost per job. A row that does not read back is
+ * decoded with the schema, and failing that the take fails (the store retries
+ * it, then marks it failed) — it cannot be dead-lettered without its id.
+ */
+export const stored = (envelope: Envelope): unknown => ({
+  ...envelope,
+  job: { ...envelope.job, ...(envelope.job.wedding === undefined ? {} : { wedding: { ...envelope.job.wedding } }) }
+})
+
+const decodeEnvelope = Schema.decodeUnknownSync(Envelope)
+
+export const restored = (row: unknown): Envelope => {
+  const value = row as Envelope
+  try {
+    const { wedding, ...job } = value.job
+    return {
+      ...value,
+      job: new Job(
+        wedding === undefined ? job : { ...job, wedding: new WeddingContext.Wedding(wedding, { disableChecks: true }) },
+        { disableChecks: true }
+      )
+    }
+  } catch {
+    return decodeEnvelope(row)
+  }
+}
+
+/**
+ * What a handler fails with: the `IntegrationError` its adapter classified, a
+ * `Failover.ProviderFailure` when it ran over several providers (a
+ * `FailoverError`, or a notification's error). The retry decision reads the last
+ * provider error; the dead letter keeps every attempt.
+ *
+ * @since 0.1.0
+ */
+export type HandlerError = IntegrationError.IntegrationError | Failover.ProviderFailure
+
+/**
+ * A handler for one operation.
+ *
+ * @since 0.1.0
+ */
+export type Handler<R = never> = (job: Job, context: HandlerContext) => Effect.Effect<unknown, HandlerError, R>
+
+/**
+ * What a handler is told besides the job: which run this is (1 for the first)
+ * and what failed in the runs before it, oldest first — e.g. so a
+ * notification is not sent again to a provider that refused its recipient.
+ *
+ * @since 0.1.0
+ */
+export interface HandlerContext {
+  readonly attempt: number
+  readonly failures: ReadonlyArray<DeadLetters.FailureRecord>
+}
+
+export const fresh = (job: Job, replay: number): Envelope => ({
+  job,
+  deferredAttempt: 0,
+  replay,
+  failures: [],
+  providersTried: []
+})

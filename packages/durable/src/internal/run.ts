@@ -1,0 +1,187 @@
+/**
+ * How the outbox runs a job: offering an envelope to its lane, one run of a
+ * handler, and what follows a failure (retried later by the policy's deferred
+ * table, or dead-lettered whole). The queues of a built outbox are kept here,
+ * beside its service, so the service's public shape is `offer` alone.
+ *
+ * @internal
+ */
+import * as Correlation from "@wedsync/core/Correlation"
+import * as Policy from "@wedsync/core/Policy"
+import * as Retry from "@wedsync/core/Retry"
+import * as StoreError from "@wedsync/core/StoreError"
+import * as WeddingContext from "@wedsync/core/WeddingContext"
+import { type Cause, Clock, Effect } from "effect"
+import type { PersistedQueue } from "effect/persistence"
+import * as DeadLetters from "../DeadLetters.ts"
+import { type Envelope, type Handler, type HandlerError, Job, stored } from "./job.ts"
+import { failureOf, isCritical, queueId } from "./outbox.ts"
+
+/** The two lanes: critical work never waits behind standard work. @internal */
+export type Lane = "critical" | "standard"
+
+/** Where an offered job went. @internal */
+export interface Offered {
+  readonly id: string
+  readonly lane: Lane
+}
+
+/** A built outbox's queues and its claim limit. @internal */
+export interface Queues {
+  readonly lanes: Readonly<Record<Lane, PersistedQueue.PersistedQueue<unknown>>>
+  /** Claims beyond which a job is dead-lettered as `Crashed`. */
+  readonly maxClaims: number
+}
+
+const queues = new WeakMap<object, Queues>()
+
+/** Keeps `service`'s queues beside it. @internal */
+export const attach = <S extends object>(service: S, owned: Queues): S => {
+  queues.set(service, owned)
+  return service
+}
+
+/** The queues of a service built by `Outbox.layer`. @internal */
+export const queuesOf = (service: object): Queues => {
+  const owned = queues.get(service)
+  if (owned === undefined) throw new Error("Outbox.worker needs an outbox built by Outbox.layer")
+  return owned
+}
+
+const storeError = StoreError.from("outbox.offer")
+
+/** Offers an envelope to its lane, delayed as the retry decision said. */
+export const put = (lanes: Queues["lanes"], envelope: Envelope, delayMillis: number) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const lane: Lane = isCritical(envelope.job.wedding, now) ? "critical" : "standard"
+    const id = queueId(envelope.job.id, envelope.replay, envelope.deferredAttempt)
+    return lanes[lane]
+      .offer(stored(envelope), delayMillis > 0 ? { id, delay: delayMillis } : { id })
+      .pipe(Effect.mapError(storeError), Effect.as<Offered>({ id: envelope.job.id, lane }))
+  })
+
+/** A dead letter's job again, with fresh attempts, its correlation id and no deadline (an operator chose to send it). */
+export const jobOf = (letter: DeadLetters.DeadLetter) =>
+  Job.make({
+    id: letter.id,
+    service: letter.service,
+    operation: letter.operation,
+    payload: letter.payload,
+    correlationId: letter.correlationId,
+    ...(letter.wedding === undefined
+      ? {}
+      : {
+          wedding: WeddingContext.Wedding.make({
+            weddingId: letter.wedding.weddingId,
+            weddingDate: letter.wedding.weddingDate,
+            vendorType: letter.wedding.vendorType
+          })
+        }),
+    ...(letter.relevantUntil === undefined ? {} : { relevantUntil: letter.relevantUntil })
+  })
+
+const deadLetter = (envelope: Envelope, reason: string, now: number) =>
+  Effect.flatMap(Effect.service(DeadLetters.DeadLetters), (letters) => {
+    const { job, failures } = envelope
+    const first = failures[0]?.at ?? now
+    const last = failures.at(-1)
+    return letters.add(
+      new DeadLetters.DeadLetter({
+        id: job.id,
+        service: job.service,
+        operation: job.operation,
+        ...(last?.provider === undefined ? {} : { provider: last.provider }),
+        providersTried: envelope.providersTried,
+        reason,
+        errors: failures,
+        attempts: envelope.deferredAttempt + 1,
+        payload: DeadLetters.redact(job.payload),
+        ...(job.wedding === undefined
+          ? {}
+          : {
+              wedding: {
+                weddingId: job.wedding.weddingId,
+                weddingDate: job.wedding.weddingDate,
+                vendorType: job.wedding.vendorType,
+                criticality: WeddingContext.resolve(job.wedding, now).criticality
+              }
+            }),
+        correlationId: job.correlationId,
+        firstFailureAt: first,
+        lastFailureAt: last?.at ?? now,
+        deadAt: now,
+        ...(job.relevantUntil === undefined ? {} : { relevantUntil: job.relevantUntil }),
+        status: "dead",
+        replays: envelope.replay
+      })
+    )
+  })
+
+/** What follows a failed run: retried later, or dead-lettered. */
+const afterFailure = (outbox: Queues, envelope: Envelope, cause: Cause.Cause<HandlerError>, now: number) =>
+  Effect.gen(function* () {
+    const { job } = envelope
+    const failed = failureOf(cause, now)
+    if (failed === undefined) return yield* Effect.failCause(cause as never)
+    const failures = [...envelope.failures, ...failed.records]
+    const providersTried = [...new Set([...envelope.providersTried, ...failed.providers])]
+    const next = { ...envelope, failures, providersTried }
+    if (failed.error === undefined) return yield* deadLetter(next, "Defect", now)
+    const wedding = job.wedding === undefined ? undefined : WeddingContext.resolve(job.wedding, now)
+    const policy = (yield* Effect.service(Policy.Policies)).get(failed.service ?? job.service, failed.error.provider)
+    const decision = Retry.decide(failed.error, policy, wedding, envelope.deferredAttempt)
+    const reason = failed.error.reason._tag
+    if (!decision.retry) return yield* deadLetter(next, reason, now)
+    if (job.mustArriveBy !== undefined && now + decision.delayMillis > job.mustArriveBy && job.late !== "deliver") {
+      return yield* deadLetter({ ...next, failures: [...failures, expiredRecord(job, now)] }, "Expired", now)
+    }
+    yield* Effect.logDebug(`outbox ${job.id}: ${decision.why}`)
+    yield* put(outbox.lanes, { ...next, deferredAttempt: envelope.deferredAttempt + 1 }, decision.delayMillis)
+  })
+
+// The success path is the hot one: no generator, one clock read.
+export const runOne = <R>(
+  outbox: Queues,
+  handlers: Readonly<Record<string, Handler<R>>>,
+  envelope: Envelope,
+  claims: number
+) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const { job } = envelope
+    const expired = job.mustArriveBy !== undefined && now > job.mustArriveBy && job.late !== "deliver"
+    if (expired) {
+      return deadLetter({ ...envelope, failures: [...envelope.failures, expiredRecord(job, now)] }, "Expired", now)
+    }
+    if (claims > outbox.maxClaims) {
+      const crashed = crashedRecord(claims, now)
+      return deadLetter({ ...envelope, failures: [...envelope.failures, crashed] }, "Crashed", now)
+    }
+    const handler = handlers[job.operation]
+    if (handler === undefined) {
+      const missing = { at: now, reason: "Misconfigured", message: `no handler for ${job.operation}` }
+      return deadLetter({ ...envelope, failures: [...envelope.failures, missing] }, "Misconfigured", now)
+    }
+    // suspended, so a handler that throws is a defect dead-lettered here, not a claim the store retries until it drops it
+    const run = Effect.suspend(() =>
+      handler(job, { attempt: envelope.deferredAttempt + 1, failures: envelope.failures })
+    ).pipe(
+      Correlation.withId(job.correlationId),
+      job.wedding === undefined ? (effect) => effect : WeddingContext.provide(job.wedding)
+    )
+    return Effect.matchCauseEffect(run, {
+      onSuccess: () => Effect.void,
+      onFailure: (cause) => afterFailure(outbox, envelope, cause, now)
+    })
+  })
+
+const expiredRecord = (job: Job, now: number) => ({
+  at: now,
+  reason: "Expired",
+  message: `past mustArriveBy ${new Date(job.mustArriveBy ?? now).toISOString()}`
+})
+
+const crashedRecord = (claims: number, now: number) => ({
+  at: now,
+  reason: "Crashed",
+  message: `claimed ${claims} times without finishing: the worker died each time`
+})
