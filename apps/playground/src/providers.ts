@@ -9,24 +9,44 @@ import { Effect, Layer, Redacted, type Scope } from "effect"
 import { Notifications } from "@wedsync/notifications"
 import { Postmark, Resend } from "@wedsync/adapter-email"
 import { Twilio, Vonage } from "@wedsync/adapter-sms"
-import { Faults, Simulator } from "@wedsync/testkit"
-import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
-import * as ResendSim from "@wedsync/testkit/simulators/resend"
-import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
-import * as VonageSim from "@wedsync/testkit/simulators/vonage"
+import { Faults, SimulatorRegistry } from "@wedsync/testkit"
 
-/** The four running simulators and an adapter layer for each. */
-export interface Providers {
-  readonly simulators: {
-    readonly resend: Simulator.Running<ResendSim.State, ResendSim.Credentials>
-    readonly postmark: Simulator.Running<PostmarkSim.State, PostmarkSim.Credentials>
-    readonly twilio: Simulator.Running<TwilioSim.State, TwilioSim.Credentials>
-    readonly vonage: Simulator.Running<VonageSim.State, VonageSim.Credentials>
-  }
-  readonly resend: ReturnType<typeof Resend.layer>
-  readonly postmark: ReturnType<typeof Postmark.layer>
-  readonly twilio: ReturnType<typeof Twilio.layer>
-  readonly vonage: ReturnType<typeof Vonage.layer>
+/**
+ * How the playground builds each production adapter from its running
+ * simulator: the only per-provider code here. Its keys are the providers the
+ * playground runs; their simulators come from testkit's `SimulatorRegistry`.
+ */
+const adapterFor = {
+  resend: (sim) => Resend.layer({ baseUrl: sim.url, apiKey: Redacted.make(sim.credentials.apiKey) }),
+  postmark: (sim) => Postmark.layer({ baseUrl: sim.url, serverToken: Redacted.make(sim.credentials.serverToken) }),
+  twilio: (sim) =>
+    Twilio.layer({
+      baseUrl: sim.url,
+      accountSid: sim.credentials.accountSid,
+      authToken: Redacted.make(sim.credentials.authToken)
+    }),
+  vonage: (sim) =>
+    Vonage.layer({
+      baseUrl: sim.url,
+      apiKey: sim.credentials.apiKey,
+      apiSecret: Redacted.make(sim.credentials.apiSecret)
+    })
+} satisfies { readonly [K in SimulatorRegistry.Name]?: (sim: SimulatorRegistry.RunningOf<K>) => unknown }
+
+type Wired = keyof typeof adapterFor
+
+// In the order of `adapterFor`, which is also the seed order.
+const wired = Object.keys(adapterFor) as ReadonlyArray<Wired>
+
+/** The running simulators the playground uses. */
+export type Simulators = SimulatorRegistry.Running<Wired>
+
+/** A production adapter layer for each running simulator. */
+export type Adapters = { readonly [K in Wired]: ReturnType<(typeof adapterFor)[K]> }
+
+/** The running simulators and an adapter layer for each. */
+export interface Providers extends Adapters {
+  readonly simulators: Simulators
 }
 
 /** A simulator the scenarios can take down and bring back. */
@@ -49,42 +69,19 @@ export const rateLimited = (sim: Switchable): void => {
 /** The provider answers normally again. */
 export const up = (sim: Switchable): void => sim.faults.clear()
 
-/** The four simulators, running. */
-export type Simulators = Providers["simulators"]
-
 /** An adapter layer for each running simulator: the production adapters, pointed at the simulator. */
-export const adaptersFor = (simulators: Simulators): Omit<Providers, "simulators"> => {
-  const { resend, postmark, twilio, vonage } = simulators
-  return {
-    resend: Resend.layer({ baseUrl: resend.url, apiKey: Redacted.make(resend.credentials.apiKey) }),
-    postmark: Postmark.layer({ baseUrl: postmark.url, serverToken: Redacted.make(postmark.credentials.serverToken) }),
-    twilio: Twilio.layer({
-      baseUrl: twilio.url,
-      accountSid: twilio.credentials.accountSid,
-      authToken: Redacted.make(twilio.credentials.authToken)
-    }),
-    vonage: Vonage.layer({
-      baseUrl: vonage.url,
-      apiKey: vonage.credentials.apiKey,
-      apiSecret: Redacted.make(vonage.credentials.apiSecret)
-    })
-  }
-}
+export const adaptersFor = (simulators: Simulators): Adapters =>
+  // Each builder takes its own simulator's type, which the name links but TypeScript cannot follow.
+  Object.fromEntries(wired.map((name) => [name, adapterFor[name](simulators[name] as never)])) as unknown as Adapters
 
-/** Starts the four simulators on free local ports (seeded, so runs repeat). */
-export const startSimulators = (seed = 1): Promise<Simulators> =>
-  Promise.all([
-    Simulator.start(ResendSim.definition, { seed }),
-    Simulator.start(PostmarkSim.definition, { seed: seed + 1 }),
-    Simulator.start(TwilioSim.definition, { seed: seed + 2 }),
-    Simulator.start(VonageSim.definition, { seed: seed + 3 })
-  ]).then(([resend, postmark, twilio, vonage]) => ({ resend, postmark, twilio, vonage }))
+/** Starts the playground's simulators on free local ports (seeded, so runs repeat). */
+export const startSimulators = (seed = 1): Promise<Simulators> => SimulatorRegistry.start(wired, { seed })
 
 /** Starts the simulators (stopped when the scope closes) and builds the adapter layers. */
 export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
   Effect.acquireRelease(
     Effect.promise(() => startSimulators()),
-    (simulators) => Effect.promise(() => Promise.all(Object.values(simulators).map((sim) => sim.stop())))
+    (simulators) => Effect.promise(() => SimulatorRegistry.stop(simulators))
   ),
   (simulators) => ({ simulators, ...adaptersFor(simulators) })
 )

@@ -1,13 +1,13 @@
 /**
- * Every provider simulator at once, plus one HTTP control endpoint to inject
- * faults, read ledgers and send webhooks from outside the process (the
- * playground and `pnpm --filter @wedsync/testkit sim` use it).
+ * Every provider simulator at once (each entry of `SimulatorRegistry`), plus
+ * one HTTP control endpoint to inject faults, read ledgers and send webhooks
+ * from outside the process (`pnpm --filter @wedsync/testkit sim` uses it).
  *
  * Control API (JSON; bad input is a 400 that says what is wrong):
  *
  * | method | path | does |
  * |---|---|---|
- * | GET | `/` | the simulators: base URL, operations, error catalogue names |
+ * | GET | `/` | the simulators: port, base URL, operations, error catalogue names |
  * | GET | `/providers/:provider/faults` | the rules in force |
  * | POST | `/providers/:provider/faults` | adds a {@link Faults.Rule} |
  * | POST | `/providers/:provider/script` | adds a {@link Faults.Script} |
@@ -34,33 +34,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Schema } from "effect"
 import * as Faults from "./Faults.ts"
-import * as Simulator from "./Simulator.ts"
-import * as GoogleCalendar from "./simulators/googleCalendar.ts"
-import * as Postmark from "./simulators/postmark.ts"
-import * as Resend from "./simulators/resend.ts"
-import * as Stripe from "./simulators/stripe.ts"
-import * as Twilio from "./simulators/twilio.ts"
-import * as Vonage from "./simulators/vonage.ts"
+import type * as Simulator from "./Simulator.ts"
+import * as SimulatorRegistry from "./SimulatorRegistry.ts"
 
-/** Every provider the hub runs, by name. @since 0.1.0 */
-export const definitions = {
-  stripe: Stripe.definition,
-  resend: Resend.definition,
-  postmark: Postmark.definition,
-  twilio: Twilio.definition,
-  vonage: Vonage.definition,
-  googleCalendar: GoogleCalendar.definition
-} as const
-
-/** A provider the hub knows. @since 0.1.0 */
-export type ProviderName = keyof typeof definitions
+/** A provider the hub runs: every entry of {@link SimulatorRegistry.providers}. @since 0.1.0 */
+export type ProviderName = SimulatorRegistry.Name
 
 /** The running simulator of each provider, with its own state and credential types. @since 0.1.0 */
-export type Simulators = {
-  readonly [K in ProviderName]: (typeof definitions)[K] extends Simulator.Definition<infer State, infer Credentials>
-    ? Simulator.Running<State, Credentials>
-    : never
-}
+export type Simulators = SimulatorRegistry.Running
 
 /** Options for {@link start}. @since 0.1.0 */
 export interface Options {
@@ -125,7 +106,8 @@ const checkFault = (simulator: Simulator.Handle, fault: Faults.Fault | undefined
 
 const WebhookUrl = Schema.Struct({ url: Schema.NullOr(Schema.String) })
 
-const describe = (simulator: Simulator.Handle) => ({
+const describe = (name: ProviderName, simulator: Simulator.Handle) => ({
+  port: SimulatorRegistry.providers[name].port,
   url: simulator.url,
   operations: simulator.operations,
   errors: Object.fromEntries(
@@ -146,7 +128,9 @@ const route = async (
   const method = request.method ?? "GET"
   if (method === "GET" && url.pathname === "/") {
     return json(response, 200, {
-      providers: Object.fromEntries(Object.entries(simulators).map(([name, sim]) => [name, describe(sim)]))
+      providers: Object.fromEntries(
+        Object.entries(simulators).map(([name, sim]) => [name, describe(name as ProviderName, sim)])
+      )
     })
   }
   if (method === "POST" && url.pathname === "/reset") {
@@ -154,7 +138,8 @@ const route = async (
     return json(response, 204)
   }
   const match = /^\/providers\/([^/]+)\/([a-z-]+)$/.exec(url.pathname)
-  const simulator = match === null ? undefined : simulators[match[1] as ProviderName]
+  const name = match?.[1] as ProviderName
+  const simulator = match === null || !Object.hasOwn(simulators, name) ? undefined : simulators[name]
   if (match === null || simulator === undefined) {
     return json(response, 404, { error: `unknown path ${url.pathname}`, providers: Object.keys(simulators) })
   }
@@ -188,7 +173,7 @@ const route = async (
     case "PUT webhook-url": {
       const { url: webhookUrl } = decode(WebhookUrl, await readJson(request))
       simulator.webhookUrl = webhookUrl ?? undefined
-      return json(response, 200, describe(simulator))
+      return json(response, 200, describe(name, simulator))
     }
     case "POST reset":
       simulator.reset()
@@ -205,28 +190,12 @@ const listen = (server: Server, port: number): Promise<number> =>
   })
 
 /**
- * Starts every simulator and the control endpoint.
+ * Starts every simulator of {@link SimulatorRegistry.providers} and the control endpoint.
  *
  * @since 0.1.0
  */
 export const start = async (options: Options = {}): Promise<Hub> => {
-  const optionsFor = <K extends ProviderName>(name: K, index: number) => {
-    const port = options.ports?.[name]
-    return {
-      seed: (options.seed ?? 1) + index,
-      ...(port === undefined ? {} : { port }),
-      ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl })
-    }
-  }
-  const [stripe, resend, postmark, twilio, vonage, googleCalendar] = await Promise.all([
-    Simulator.start(Stripe.definition, optionsFor("stripe", 0)),
-    Simulator.start(Resend.definition, optionsFor("resend", 1)),
-    Simulator.start(Postmark.definition, optionsFor("postmark", 2)),
-    Simulator.start(Twilio.definition, optionsFor("twilio", 3)),
-    Simulator.start(Vonage.definition, optionsFor("vonage", 4)),
-    Simulator.start(GoogleCalendar.definition, optionsFor("googleCalendar", 5))
-  ])
-  const simulators: Simulators = { stripe, resend, postmark, twilio, vonage, googleCalendar }
+  const simulators = await SimulatorRegistry.start(SimulatorRegistry.names, options)
   const server = createServer((request, response) => {
     route(simulators, request, response).catch((cause: unknown) =>
       cause instanceof BadRequest
@@ -234,7 +203,10 @@ export const start = async (options: Options = {}): Promise<Hub> => {
         : json(response, 500, { error: String(cause) })
     )
   })
-  const controlPort = await listen(server, options.controlPort ?? 0)
+  const controlPort = await listen(server, options.controlPort ?? 0).catch(async (cause: unknown) => {
+    await SimulatorRegistry.stop(simulators)
+    throw cause
+  })
   const handles: ReadonlyArray<readonly [ProviderName, Simulator.Handle]> = Object.entries(simulators) as never
   return {
     simulators,
@@ -245,7 +217,7 @@ export const start = async (options: Options = {}): Promise<Hub> => {
         server.close(() => resolve())
         server.closeAllConnections()
       })
-      await Promise.all(handles.map(([, simulator]) => simulator.stop()))
+      await SimulatorRegistry.stop(simulators)
     }
   }
 }

@@ -2,7 +2,8 @@
  * @wedsync/testkit: local provider simulators with fault injection, and the
  * contract suites every adapter runs against them. The simulators themselves
  * are subpath modules: `@wedsync/testkit/simulators/stripe`, `…/resend`,
- * `…/postmark`, `…/twilio`, `…/vonage`, `…/googleCalendar`.
+ * `…/postmark`, `…/twilio`, `…/vonage`, `…/googleCalendar`, each listed once
+ * in `SimulatorRegistry`.
  *
  * @since 0.1.0
  */
@@ -16,4 +17,5 @@ export * as Faults from "./Faults.ts"
 export * as Ledger from "./Ledger.ts"
 export * as Simulator from "./Simulator.ts"
 export * as SimulatorHub from "./SimulatorHub.ts"
+export * as SimulatorRegistry from "./SimulatorRegistry.ts"
 export * as Webhooks from "./Webhooks.ts"

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url"
 import { Resend as ResendSdk } from "resend"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as SimulatorHub from "../src/SimulatorHub.ts"
+import * as SimulatorRegistry from "../src/SimulatorRegistry.ts"
 
 let hub: SimulatorHub.Hub
 
@@ -22,13 +23,15 @@ const control = (path: string, init?: { readonly method?: string; readonly body?
   })
 
 describe("SimulatorHub control endpoint", () => {
-  it("lists every simulator with its base URL, operations and error catalogue", async () => {
+  it("lists every simulator of the registry with its port, base URL, operations and error catalogue", async () => {
     const listing = (await (await control("/")).json()) as {
-      providers: Record<string, { url: string; operations: Array<string>; errors: Record<string, { reason: string }> }>
+      providers: Record<
+        string,
+        { port: string; url: string; operations: Array<string>; errors: Record<string, { reason: string }> }
+      >
     }
-    expect(Object.keys(listing.providers).sort()).toEqual(
-      ["googleCalendar", "postmark", "resend", "stripe", "twilio", "vonage"].sort()
-    )
+    expect(Object.keys(listing.providers)).toEqual(SimulatorRegistry.names)
+    expect(listing.providers.resend?.port).toBe("EmailProvider")
     expect(listing.providers.resend?.url).toBe(hub.urls.resend)
     expect(listing.providers.resend?.operations).toContain("emails.send")
     expect(listing.providers.resend?.errors.rate_limit_exceeded?.reason).toBe("RateLimited")
@@ -109,7 +112,7 @@ describe("the sim command", () => {
       const [chunk] = (await once(child.stdout, "data")) as [string]
       output += chunk
     }
-    for (const name of ["stripe", "resend", "postmark", "twilio", "vonage", "googleCalendar", "control"]) {
+    for (const name of [...SimulatorRegistry.names, "control"]) {
       expect(output).toMatch(new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:\\d+`))
     }
     const controlUrl = /control\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] as string
