@@ -20,7 +20,7 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { DeadLetters } from "@wedsync/core"
+ * import { DeadLetters } from "@wedsync/durable"
  *
  * const operator = { actor: "ana@wedsync", reason: "Resend is back (INC-42)" }
  * const program = Effect.gen(function* () {
@@ -32,18 +32,10 @@
  *
  * @since 0.1.0
  */
-import { Context, type Duration, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { SqlClient } from "effect/sql"
-import { Audit, type Operator } from "./Audit.ts"
-import type {
-  DeadLetter,
-  DeadLetterNotFound,
-  Filter,
-  NotReplayable,
-  Page,
-  PageOf,
-  ReplayOutcome
-} from "./internal/deadLetters/model.ts"
+import { Audit } from "./Audit.ts"
+import type { ReplayerService, Service } from "./internal/deadLetters/model.ts"
 import { make } from "./internal/deadLetters/service.ts"
 import * as DeadLettersSql from "./internal/deadLetters/sql.ts"
 import { makeMemory, type Store } from "./internal/deadLetters/store.ts"
@@ -74,10 +66,7 @@ export {
  * ```
  * @since 0.1.0
  */
-export class Replayer extends Context.Service<
-  Replayer,
-  { readonly replay: (letter: DeadLetter) => Effect.Effect<void, StoreError> }
->()("@wedsync/durable/DeadLetters/Replayer") {}
+export class Replayer extends Context.Service<Replayer, ReplayerService>()("@wedsync/durable/DeadLetters/Replayer") {}
 
 /**
  * The dead-letter store and the operator actions on it.
@@ -88,29 +77,7 @@ export class Replayer extends Context.Service<
  * ```
  * @since 0.1.0
  */
-export class DeadLetters extends Context.Service<
-  DeadLetters,
-  {
-    /** Keeps a letter (from the outbox; not an operator action). The same id again replaces the letter. */
-    readonly add: (letter: DeadLetter) => Effect.Effect<void, StoreError>
-    readonly list: (filter: Filter, page: Page, operator: Operator) => Effect.Effect<PageOf<DeadLetter>, StoreError>
-    readonly get: (id: string, operator: Operator) => Effect.Effect<DeadLetter, DeadLetterNotFound | StoreError>
-    readonly replay: (
-      id: string,
-      operator: Operator
-    ) => Effect.Effect<ReplayOutcome, DeadLetterNotFound | NotReplayable | StoreError>
-    /** Replays up to `limit` `dead` letters matching `filter`, oldest first. */
-    readonly replayWhere: (
-      filter: Filter,
-      options: { readonly limit: number },
-      operator: Operator
-    ) => Effect.Effect<{ readonly replayed: number; readonly stale: number }, StoreError>
-    /** Deletes the letters matching `filter` (any status unless `filter.status` says); how many. */
-    readonly purge: (filter: Filter, operator: Operator) => Effect.Effect<number, StoreError>
-    /** Deletes the letters that died longer than `age` ago; how many. */
-    readonly purgeOlderThan: (age: Duration.Input, operator: Operator) => Effect.Effect<number, StoreError>
-  }
->()("@wedsync/durable/DeadLetters") {}
+export class DeadLetters extends Context.Service<DeadLetters, Service>()("@wedsync/durable/DeadLetters") {}
 
 /**
  * A copy of `value` as JSON data with `Redacted` values, and values under keys

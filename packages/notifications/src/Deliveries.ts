@@ -19,7 +19,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Deliveries, DeliveryEvent } from "@wedsync/core"
+ * import { DeliveryEvent } from "@wedsync/core"
+ * import { Deliveries } from "@wedsync/notifications"
  *
  * const program = Effect.gen(function* () {
  *   const deliveries = yield* Deliveries.Deliveries
@@ -37,10 +38,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, type Option, type Scope, type Stream } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { SqlClient } from "effect/sql"
-import type { DeliveryEvent } from "@wedsync/core/DeliveryEvent"
-import type { Delivery, Pending, RecordOutcome, Tracked } from "./internal/deliveries/model.ts"
+import type { Service } from "./internal/deliveries/model.ts"
 import { make } from "./internal/deliveries/service.ts"
 import * as DeliveriesSql from "./internal/deliveries/sql.ts"
 import { makeMemory } from "./internal/deliveries/store.ts"
@@ -50,62 +50,10 @@ export {
   Delivery,
   Pending,
   type RecordOutcome,
+  type Service,
   State,
   Tracked
 } from "./internal/deliveries/model.ts"
-
-/**
- * The operations of delivery tracking.
- *
- * @example
- * ```ts
- * const overdue: Effect.Effect<ReadonlyArray<Deliveries.Pending>, StoreError.StoreError, Deliveries.Deliveries> =
- *   Effect.flatMap(Effect.service(Deliveries.Deliveries), (deliveries) => deliveries.overdue({ now: Date.now() }))
- * ```
- * @since 0.1.0
- */
-export interface Service {
-  /**
-   * Remembers a message a provider accepted. Idempotent on (provider,
-   * messageId): tracking it again changes nothing and answers `"duplicate"`.
-   * Events recorded before it (a fast webhook) are kept: a final one leaves
-   * the message settled, so it is never polled. A plain object is validated
-   * as a {@link Tracked}; one that is not (an empty id, a negative time) is a defect.
-   */
-  readonly track: (message: Tracked) => Effect.Effect<"tracked" | "duplicate", StoreError>
-  /**
-   * The single entry for delivery events, from webhooks and reconciliation
-   * alike. Deduplicates on `event.id`; appends the event; moves the latest
-   * status on (never back); a final status settles the message, an abandoned
-   * one included.
-   */
-  readonly record: (event: DeliveryEvent) => Effect.Effect<RecordOutcome, StoreError>
-  /** Pending tracked messages with `dueBy <= now`, oldest due first; `limit` defaults to 100, at most 1000. */
-  readonly overdue: (options: {
-    readonly now: number
-    readonly limit?: number | undefined
-  }) => Effect.Effect<ReadonlyArray<Pending>, StoreError>
-  /** Moves a pending message's `dueBy` and sets its check count; `false` when it is no longer pending. */
-  readonly reschedule: (
-    provider: string,
-    messageId: string,
-    next: { readonly dueBy: number; readonly checks: number }
-  ) => Effect.Effect<boolean, StoreError>
-  /** Stops polling a pending message (no event is invented); `false` when it is no longer pending. */
-  readonly abandon: (
-    provider: string,
-    messageId: string,
-    options: { readonly checks: number }
-  ) => Effect.Effect<boolean, StoreError>
-  /** The message, its state, latest status and events; `None` when nothing is known of it. */
-  readonly get: (provider: string, messageId: string) => Effect.Effect<Option.Option<Delivery>, StoreError>
-  /**
-   * Subscribes to the events this instance records from now on (duplicates
-   * excluded), for as long as the scope lasts. Events recorded by other
-   * instances on a shared database are not seen here.
-   */
-  readonly subscribe: Effect.Effect<Stream.Stream<DeliveryEvent>, never, Scope.Scope>
-}
 
 /**
  * The delivery-tracking service.

@@ -6,7 +6,7 @@
  * @internal
  */
 import type * as IntegrationError from "../IntegrationError.ts"
-import type { Breaker, Delay, ServicePolicy, ServiceType } from "../Policy.ts"
+import type { Breaker, Delay, ServicePolicy, ServiceType } from "./policyModel.ts"
 
 const second = 1_000
 const transient: ReadonlyArray<IntegrationError.ReasonTag> = ["Unavailable", "TimedOut", "CircuitOpen", "BulkheadFull"]

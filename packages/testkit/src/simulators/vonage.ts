@@ -38,6 +38,7 @@
  * @since 0.1.0
  */
 import type { Definition } from "../Simulator.ts"
+import type { Credentials, State } from "./vonage/model.ts"
 import { defaultErrors, errors, invalidParams, inBand, problem } from "./vonage/errors.ts"
 import { authenticateMessages, sendMessage } from "./vonage/messages.ts"
 import { signer } from "./vonage/signature.ts"
@@ -48,39 +49,7 @@ export { type Account, events, type MessageStatus, type ReceiptStatus } from "./
 export { hs256, md5Signature, payloadHash, signer, type VonageWebhookEvent } from "./vonage/signature.ts"
 export { PRICE } from "./vonage/sms.ts"
 
-/** Credentials the simulator accepts and signs with. @since 0.1.0 */
-export interface Credentials {
-  /** The account's API key (8 hex digits). */
-  readonly apiKey: string
-  readonly apiSecret: string
-  /** The Messages application a JWT must name. */
-  readonly applicationId: string
-  /** PEM public key of the application; when set, Bearer JWTs must be signed by its private key. */
-  readonly applicationPublicKey?: string
-  /** The signature secret webhooks are signed with. */
-  readonly signatureSecret: string
-  /** A demo account: the only numbers it may send SMS to (status 29 for others). */
-  readonly demoWhitelist?: ReadonlyArray<string>
-}
-
-/** A message the simulator took. @since 0.1.0 */
-export interface StoredMessage {
-  readonly id: string
-  readonly api: "sms" | "messages"
-  readonly to: string
-  readonly from: string
-  readonly text: string
-  readonly clientRef: string | undefined
-  /** Every part's id (SMS API); the message UUID (Messages API). */
-  readonly parts: ReadonlyArray<string>
-}
-
-/** The simulator's state. @since 0.1.0 */
-export interface State {
-  readonly messages: Map<string, StoredMessage>
-  /** Remaining balance in EUR; a send that cannot be paid for is refused. */
-  balance: number
-}
+export type { Credentials, State, StoredMessage } from "./vonage/model.ts"
 
 /** The operations faults can target. @since 0.1.0 */
 export const operations = ["sms.send", "messages.send"] as const

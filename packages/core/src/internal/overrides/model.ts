@@ -13,7 +13,6 @@ import type { Operator } from "../../Audit.ts"
 import * as Policy from "../../Policy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import { EpochMillis, NonEmptyString } from "../../Fields.ts"
-import type { Snapshot } from "./snapshot.ts"
 
 const forceCircuit = {
   service: Policy.ServiceType,
@@ -131,4 +130,31 @@ export const targetOf = (override: Input | Override): string => {
     case "PauseEndpoint":
       return `endpoint:${override.endpointId}`
   }
+}
+
+/** @internal */
+export type PauseEndpoint = Extract<Override, { readonly _tag: "PauseEndpoint" }>
+
+/** Why a provider is disabled, ready for the error a refused call fails with. @internal */
+export interface Disabled {
+  readonly id: string
+  readonly description: string
+}
+
+/** @internal */
+export interface Snapshot {
+  /** The overrides in force, oldest first. */
+  readonly overrides: ReadonlyArray<Override>
+  /** `service:provider` → the forced circuit state. */
+  readonly forced: ReadonlyMap<string, "open" | "closed">
+  /** service → the pinned provider. */
+  readonly pinned: ReadonlyMap<string, string>
+  /** `service:provider`, or `service` for the whole service → why it is disabled. */
+  readonly disabled: ReadonlyMap<string, Disabled>
+  /** endpoint id → the pause. */
+  readonly paused: ReadonlyMap<string, PauseEndpoint>
+  /** The earliest `expiresAt` among the overrides in force: when to build again. */
+  readonly nextExpiry: number | undefined
+  /** Ids and expiries of the overrides in force: equal fingerprints, same snapshot. */
+  readonly fingerprint: string
 }

@@ -6,7 +6,9 @@
  *
  * @internal
  */
-import { Schema } from "effect"
+import type { Operator } from "@wedsync/core/Audit"
+import type { StoreError } from "@wedsync/core/StoreError"
+import { type Duration, type Effect, Schema } from "effect"
 import * as Policy from "@wedsync/core/Policy"
 import { EpochMillis, NonEmptyString } from "@wedsync/core/Fields"
 
@@ -195,3 +197,34 @@ export interface PageOf<A> {
 export type ReplayOutcome =
   | { readonly _tag: "Replayed"; readonly id: string }
   | { readonly _tag: "Stale"; readonly id: string }
+
+/**
+ * The operations of the dead-letter store, as `DeadLetters` provides them.
+ *
+ * @internal
+ */
+export interface Service {
+  /** Keeps a letter (from the outbox; not an operator action). The same id again replaces the letter. */
+  readonly add: (letter: DeadLetter) => Effect.Effect<void, StoreError>
+  readonly list: (filter: Filter, page: Page, operator: Operator) => Effect.Effect<PageOf<DeadLetter>, StoreError>
+  readonly get: (id: string, operator: Operator) => Effect.Effect<DeadLetter, DeadLetterNotFound | StoreError>
+  readonly replay: (
+    id: string,
+    operator: Operator
+  ) => Effect.Effect<ReplayOutcome, DeadLetterNotFound | NotReplayable | StoreError>
+  /** Replays up to `limit` `dead` letters matching `filter`, oldest first. */
+  readonly replayWhere: (
+    filter: Filter,
+    options: { readonly limit: number },
+    operator: Operator
+  ) => Effect.Effect<{ readonly replayed: number; readonly stale: number }, StoreError>
+  /** Deletes the letters matching `filter` (any status unless `filter.status` says); how many. */
+  readonly purge: (filter: Filter, operator: Operator) => Effect.Effect<number, StoreError>
+  /** Deletes the letters that died longer than `age` ago; how many. */
+  readonly purgeOlderThan: (age: Duration.Input, operator: Operator) => Effect.Effect<number, StoreError>
+}
+
+/** What replays a letter's job (the outbox provides it). @internal */
+export interface ReplayerService {
+  readonly replay: (letter: DeadLetter) => Effect.Effect<void, StoreError>
+}

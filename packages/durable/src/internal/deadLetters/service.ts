@@ -7,9 +7,16 @@
  */
 import { Cause, Clock, Duration, Effect, Exit } from "effect"
 import type { Audit, Operator } from "../../Audit.ts"
-import type { DeadLetters, Replayer } from "../../DeadLetters.ts"
 import type { StoreError } from "@wedsync/core/StoreError"
-import { type DeadLetter, DeadLetterNotFound, type Filter, NotReplayable, type ReplayOutcome } from "./model.ts"
+import {
+  type DeadLetter,
+  DeadLetterNotFound,
+  type Filter,
+  NotReplayable,
+  type ReplayerService,
+  type ReplayOutcome,
+  type Service
+} from "./model.ts"
 import { decodeCursor, encodeCursor, type Store } from "./store.ts"
 
 const clampPage = (limit: number | undefined): number =>
@@ -30,7 +37,7 @@ const failureOf = <E>(cause: Cause.Cause<E>): unknown => {
 }
 
 /** Builds the service. @internal */
-export const make = (store: Store, audit: Audit["Service"], replayer: Replayer["Service"]): DeadLetters["Service"] => {
+export const make = (store: Store, audit: Audit["Service"], replayer: ReplayerService): Service => {
   /** Runs `effect`, then records the action whatever its outcome; an audit failure fails a successful action. */
   const audited = <A, E>(
     operator: Operator,

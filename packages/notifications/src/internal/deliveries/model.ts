@@ -8,7 +8,8 @@
  *
  * @internal
  */
-import { Schema } from "effect"
+import type { StoreError } from "@wedsync/core/StoreError"
+import { type Effect, type Option, Schema, type Scope, type Stream } from "effect"
 import { Channel, DeliveryEvent, Status } from "@wedsync/core/DeliveryEvent"
 import { EpochMillis, NonEmptyString } from "@wedsync/core/Fields"
 
@@ -163,4 +164,57 @@ export const supersedes = (
   const a = precedence(next.status, next.occurredAt)
   const b = precedence(current.status, current.occurredAt)
   return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2]
+}
+
+/**
+ * The operations of delivery tracking.
+ *
+ * @example
+ * ```ts
+ * const overdue: Effect.Effect<ReadonlyArray<Deliveries.Pending>, StoreError.StoreError, Deliveries.Deliveries> =
+ *   Effect.flatMap(Effect.service(Deliveries.Deliveries), (deliveries) => deliveries.overdue({ now: Date.now() }))
+ * ```
+ * @since 0.1.0
+ */
+export interface Service {
+  /**
+   * Remembers a message a provider accepted. Idempotent on (provider,
+   * messageId): tracking it again changes nothing and answers `"duplicate"`.
+   * Events recorded before it (a fast webhook) are kept: a final one leaves
+   * the message settled, so it is never polled. A plain object is validated
+   * as a {@link Tracked}; one that is not (an empty id, a negative time) is a defect.
+   */
+  readonly track: (message: Tracked) => Effect.Effect<"tracked" | "duplicate", StoreError>
+  /**
+   * The single entry for delivery events, from webhooks and reconciliation
+   * alike. Deduplicates on `event.id`; appends the event; moves the latest
+   * status on (never back); a final status settles the message, an abandoned
+   * one included.
+   */
+  readonly record: (event: DeliveryEvent) => Effect.Effect<RecordOutcome, StoreError>
+  /** Pending tracked messages with `dueBy <= now`, oldest due first; `limit` defaults to 100, at most 1000. */
+  readonly overdue: (options: {
+    readonly now: number
+    readonly limit?: number | undefined
+  }) => Effect.Effect<ReadonlyArray<Pending>, StoreError>
+  /** Moves a pending message's `dueBy` and sets its check count; `false` when it is no longer pending. */
+  readonly reschedule: (
+    provider: string,
+    messageId: string,
+    next: { readonly dueBy: number; readonly checks: number }
+  ) => Effect.Effect<boolean, StoreError>
+  /** Stops polling a pending message (no event is invented); `false` when it is no longer pending. */
+  readonly abandon: (
+    provider: string,
+    messageId: string,
+    options: { readonly checks: number }
+  ) => Effect.Effect<boolean, StoreError>
+  /** The message, its state, latest status and events; `None` when nothing is known of it. */
+  readonly get: (provider: string, messageId: string) => Effect.Effect<Option.Option<Delivery>, StoreError>
+  /**
+   * Subscribes to the events this instance records from now on (duplicates
+   * excluded), for as long as the scope lasts. Events recorded by other
+   * instances on a shared database are not seen here.
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<DeliveryEvent>, never, Scope.Scope>
 }

@@ -6,9 +6,8 @@
  * @internal
  */
 import { Effect, Option, PubSub, Stream } from "effect"
-import type { Service } from "../../Deliveries.ts"
 import type { DeliveryEvent } from "@wedsync/core/DeliveryEvent"
-import { Tracked } from "./model.ts"
+import { type Service, Tracked } from "./model.ts"
 import type { Store } from "./store.ts"
 
 /** The number of messages `overdue` returns: 100 by default, between 1 and 1000. @internal */

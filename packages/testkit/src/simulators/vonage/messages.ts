@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { HandlerContext, Reply, SimRequest } from "../../Simulator.ts"
-import type { Credentials, State } from "../vonage.ts"
+import type { Credentials, State } from "./model.ts"
 import { invalidParams, lowBalance, unauthorized } from "./errors.ts"
 import { events } from "./events.ts"
 import { verifyApplicationJwt } from "./signature.ts"
