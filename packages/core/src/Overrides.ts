@@ -35,13 +35,10 @@
  * - `layerStore`: persisted in a store of your own, polled by other instances;
  *   `Overrides.layerSql` in `@wedsync/durable` is that for SQLite and
  *   PostgreSQL (a change applies everywhere within a second).
- * - `layerRedis`: persisted in Redis, pushed to every instance over pub/sub
- *   (milliseconds), with a resync every `resyncInterval` (default 1 s) for
- *   messages a reconnecting subscriber missed. This is the multi-instance
- *   production setup, next to `Resilience.layerRedis` on the same Redis, with
- *   `Audit.layerSql` (`@wedsync/durable`) on PostgreSQL keeping the history (run Redis with
- *   persistence: a flushed Redis forgets its overrides, which fails safe —
- *   circuits go back to their own decisions — and the audit trail says what they were).
+ * - `layerRedis`: pushed to every instance over pub/sub (milliseconds), resynced
+ *   every second: the multi-instance setup, next to `Resilience.layerRedis`, with
+ *   `Audit.layerSql` (`@wedsync/durable`) keeping the history. A flushed Redis
+ *   forgets its overrides, which fails safe, and the audit trail says what they were.
  *
  * @example
  * ```ts
