@@ -1,7 +1,7 @@
 /**
  * Per-call overhead of the resilience engine against cockatiel and opossum,
- * all in this one process on the same no-op async call (see
- * ../shared/reference/PERF-ANCHORS.md for the method). Prints ns/op and the
+ * all in this one process on the same no-op async call (the method of the
+ * project's performance anchors: warm, in-process, same call). Prints ns/op and the
  * ratios; the targets are ratios measured in the same run, never absolute times.
  */
 import {

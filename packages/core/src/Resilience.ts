@@ -124,7 +124,13 @@ export const protect: {
     effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
     options: ProtectOptions
   ): Effect.Effect<A, IntegrationError.IntegrationError, R | Resilience> =>
-    Effect.withFiber((fiber) => Context.getUnsafe(fiber.context, Resilience).protect(effect, options))
+    Effect.withFiber((fiber) => {
+      const service = Context.getUnsafe(fiber.context, Resilience)
+      const engine = Internal.engineOf(service)
+      return engine === undefined
+        ? service.protect(effect, options)
+        : Internal.protectOn(engine, fiber, effect, options)
+    })
 )
 
 /** Options of the engine's layers. @since 0.1.0 */

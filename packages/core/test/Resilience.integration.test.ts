@@ -4,34 +4,16 @@
  * Needs `REDIS_URL` (default redis://127.0.0.1:6379). Without a reachable
  * Redis the suite is skipped locally and fails on CI (`CI=true`).
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { createClient } from "redis"
+import { redisUp, redisUrl } from "@wedsync/test-fixtures/services"
+import { event, type Line, running, start as startWorker, type Worker } from "@wedsync/test-fixtures/workerProcess"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 const worker = fileURLToPath(new URL("./fixtures/breaker-worker.ts", import.meta.url))
-
-const canConnect = (url: string, timeoutMillis = 1_000): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = net.connect({ host: hostname, port: Number(port || 6379) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(timeoutMillis, () => done(false))
-    socket.once("error", () => done(false))
-    socket.once("data", (data) => done(data.toString().startsWith("+PONG")))
-    socket.once("connect", () => socket.write("PING\r\n"))
-  })
-
-const reachable = await canConnect(redisUrl)
-if (!reachable && process.env.CI === "true") {
-  throw new Error(`Redis is not reachable at ${redisUrl} (REDIS_URL) and CI=true: the integration suite must run`)
-}
+const reachable = redisUp
 
 /** A port nothing listens on: bind port 0, close, reuse. */
 const closedPort = (): Promise<number> =>
@@ -44,20 +26,6 @@ const closedPort = (): Promise<number> =>
     })
   })
 
-type Line = Record<string, unknown> & { readonly event: string }
-
-interface Worker {
-  readonly lines: Array<Line>
-  /** stderr and every stdout line that is not JSON (logs). */
-  readonly logs: () => string
-  readonly send: (command: Record<string, unknown>) => void
-  /** The first line not yet taken that matches `predicate` (waits for it). */
-  readonly next: (predicate: (line: Line) => boolean, timeoutMillis?: number) => Promise<Line>
-  readonly exited: Promise<number | null>
-  readonly kill: () => void
-}
-
-const running = new Set<ChildProcess>()
 afterEach(() => {
   for (const child of running) child.kill("SIGKILL")
   running.clear()
@@ -69,93 +37,15 @@ const start = (options: {
   mode: string
   url?: string
   connection?: "eager" | "late"
-}): Worker => {
-  const child = spawn(
-    process.execPath,
-    [
-      worker,
-      options.url ?? redisUrl,
-      options.prefix,
-      String(options.openMillis),
-      options.mode,
-      options.connection ?? "eager"
-    ],
-    { stdio: ["pipe", "pipe", "pipe"] }
-  )
-  running.add(child)
-  const lines: Array<Line> = []
-  const waiters = new Set<() => void>()
-  let stderr = ""
-  let buffer = ""
-  const taken = new Set<number>()
-  child.stdout!.setEncoding("utf8")
-  child.stdout!.on("data", (chunk: string) => {
-    buffer += chunk
-    for (let index = buffer.indexOf("\n"); index >= 0; index = buffer.indexOf("\n")) {
-      const text = buffer.slice(0, index)
-      buffer = buffer.slice(index + 1)
-      if (text.startsWith("{")) lines.push(JSON.parse(text) as Line)
-      else stderr += `${text}\n` // Effect's logger writes to stdout
-    }
-    for (const wake of waiters) wake()
-  })
-  child.stderr!.setEncoding("utf8")
-  child.stderr!.on("data", (chunk: string) => {
-    stderr += chunk
-  })
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => {
-      running.delete(child)
-      for (const wake of waiters) wake()
-      resolve(code)
-    })
-  })
-  let hasExited = false
-  void exited.then(() => {
-    hasExited = true
-  })
-  const next = (predicate: (line: Line) => boolean, timeoutMillis = 5_000) =>
-    new Promise<Line>((resolve, reject) => {
-      const check = () => {
-        for (let i = 0; i < lines.length; i++) {
-          if (!taken.has(i) && predicate(lines[i]!)) {
-            taken.add(i)
-            cleanup()
-            resolve(lines[i]!)
-            return
-          }
-        }
-        if (hasExited || child.exitCode !== null) {
-          cleanup()
-          reject(
-            new Error(`worker exited without a matching line\nstdout: ${JSON.stringify(lines)}\nstderr: ${stderr}`)
-          )
-        }
-      }
-      const timer = setTimeout(() => {
-        cleanup()
-        reject(
-          new Error(`no matching line in ${timeoutMillis} ms\nstdout: ${JSON.stringify(lines)}\nstderr: ${stderr}`)
-        )
-      }, timeoutMillis)
-      const cleanup = () => {
-        clearTimeout(timer)
-        waiters.delete(check)
-      }
-      waiters.add(check)
-      check()
-    })
-  return {
-    lines,
-    logs: () => stderr,
-    send: (command) => child.stdin!.write(`${JSON.stringify(command)}\n`),
-    next,
-    exited,
-    kill: () => child.kill("SIGKILL")
-  }
-}
+}): Worker =>
+  startWorker(worker, [
+    options.url ?? redisUrl,
+    options.prefix,
+    String(options.openMillis),
+    options.mode,
+    options.connection ?? "eager"
+  ])
 
-const event = (name: string) => (line: Line) => line.event === name
 const transition = (to: string, source?: string) => (line: Line) =>
   line.event === "transition" && line.to === to && (source === undefined || line.source === source)
 

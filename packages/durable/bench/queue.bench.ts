@@ -24,9 +24,9 @@ import { Effect, Fiber, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { SqlClient } from "effect/sql"
 import { mkdtempSync, rmSync } from "node:fs"
-import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { databaseUrl, postgresUp, redisUp, redisUrl } from "@wedsync/test-fixtures/services"
 import { createClient } from "redis"
 import * as Audit from "../src/Audit.ts"
 import * as DeadLetters from "../src/DeadLetters.ts"
@@ -38,8 +38,6 @@ const N = Number(process.env.QUEUE_BENCH_JOBS ?? 5_000)
 /** In-flight offers (callers) and jobs processed at once (worker concurrency), the same for every queue. */
 const OFFER_CONCURRENCY = 16
 const WORKER_CONCURRENCY = 16
-const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 const run = `${Date.now().toString(36)}${process.pid}`
 
 /** One queue under test. */
@@ -219,19 +217,6 @@ const bullmq = async (): Promise<Subject> => {
   }
 }
 
-const reachable = (url: string, defaultPort: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = net.connect({ host: hostname, port: Number(port || defaultPort) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1_000, () => done(false))
-    socket.once("error", () => done(false))
-    socket.once("connect", () => done(true))
-  })
-
 const directory = mkdtempSync(join(tmpdir(), "wedsync-queue-bench-"))
 let files = 0
 const sqliteFile = (options: Partial<Sqlite.Options> = {}) =>
@@ -244,8 +229,7 @@ console.log(
   `outbox throughput: ${N} jobs, ${OFFER_CONCURRENCY} concurrent offers, worker concurrency ${WORKER_CONCURRENCY}`
 )
 const results: Array<Result> = []
-const pgUp = await reachable(databaseUrl, 5432)
-const redisUp = await reachable(redisUrl, 6379)
+const pgUp = postgresUp
 try {
   results.push(
     await measure(

@@ -23,7 +23,7 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Outbox } from "@wedsync/core"
+ * import { Outbox } from "@wedsync/durable"
  *
  * const program = Effect.gen(function* () {
  *   const outbox = yield* Outbox.Outbox

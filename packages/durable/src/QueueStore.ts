@@ -29,7 +29,7 @@
  * ```ts
  * import { Layer } from "effect"
  * import { PersistedQueue } from "effect/persistence"
- * import { Outbox, QueueStore, Sqlite } from "@wedsync/core"
+ * import { Outbox, QueueStore, Sqlite } from "@wedsync/durable"
  *
  * const outbox = Outbox.layer().pipe(
  *   Layer.provide(PersistedQueue.layer),
@@ -88,7 +88,7 @@ const millis = (input: Duration.Input | undefined, fallback: Duration.Input, min
  * import { Redacted } from "effect"
  * import { PersistedQueue } from "effect/persistence"
  * import { PgClient } from "@effect/sql-pg"
- * import { QueueStore } from "@wedsync/core"
+ * import { QueueStore } from "@wedsync/durable"
  *
  * const queues = PersistedQueue.layer.pipe(
  *   Layer.provide(QueueStore.layerSql({ pollInterval: "200 millis", lockExpiration: "1 minute" })),

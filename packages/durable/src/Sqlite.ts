@@ -41,7 +41,7 @@
  * ```ts
  * import { Effect } from "effect"
  * import { SqlClient } from "effect/sql"
- * import { Sqlite } from "@wedsync/core"
+ * import { Sqlite } from "@wedsync/durable"
  *
  * const program = Effect.gen(function* () {
  *   const sql = yield* SqlClient.SqlClient
@@ -97,7 +97,7 @@ export interface Options {
  * ```ts
  * import { Effect } from "effect"
  * import { Reactivity } from "effect/reactivity"
- * import { Sqlite } from "@wedsync/core"
+ * import { Sqlite } from "@wedsync/durable"
  *
  * const rows = Effect.scoped(
  *   Effect.gen(function* () {
@@ -163,7 +163,7 @@ export const make = (
  * ```ts
  * import { Layer } from "effect"
  * import { PersistedQueue } from "effect/persistence"
- * import { QueueStore, Sqlite } from "@wedsync/core"
+ * import { QueueStore, Sqlite } from "@wedsync/durable"
  *
  * const queues = PersistedQueue.layer.pipe(
  *   Layer.provide(QueueStore.layerSql()),
@@ -183,7 +183,7 @@ export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlErr
  * ```ts
  * import { Effect } from "effect"
  * import { SqlClient } from "effect/sql"
- * import { Sqlite } from "@wedsync/core"
+ * import { Sqlite } from "@wedsync/durable"
  *
  * const one = SqlClient.SqlClient.use((sql) => sql`SELECT 1 AS one`).pipe(Effect.provide(Sqlite.layerMemory))
  * ```

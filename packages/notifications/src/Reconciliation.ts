@@ -32,7 +32,8 @@
  * @example
  * ```ts
  * import { Effect, Layer } from "effect"
- * import { Deliveries, Reconciliation, Resilience } from "@wedsync/core"
+ * import { Resilience } from "@wedsync/core"
+ * import { Deliveries, Reconciliation } from "@wedsync/notifications"
  *
  * const ReconciliationLive = Reconciliation.layer({
  *   lookups: [twilioStatus, postmarkStatus],

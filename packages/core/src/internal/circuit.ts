@@ -3,7 +3,8 @@
  * window where slow calls count as failures) and the admission fast path.
  *
  * Shared state (open, probe, close) lives in Effect's `CircuitBreakerStore`;
- * `Breakers` writes every transition there and reads it back. This object only
+ * the engine's shared-state protocol (`sharedState.ts`) writes every
+ * transition there and reads it back. This object only
  * answers the common cases synchronously so a closed circuit costs a few field
  * reads and an open one rejects without touching the store.
  *

@@ -6,6 +6,7 @@
  * @internal
  */
 import { Clock, type Context, Effect, type Stream } from "effect"
+import type * as Fiber from "effect/Fiber"
 import type * as IntegrationError from "../IntegrationError.ts"
 import type * as Policy from "../Policy.ts"
 import { run } from "./call.ts"
@@ -97,14 +98,38 @@ const healthOf = (state: ProviderState): ProviderHealth => {
   }
 }
 
+/** One protected call on `engine`, for a fiber already at hand. @internal */
+export const protectOn = <A, R>(
+  engine: Engine,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
+  options: ProtectOptions
+): Effect.Effect<A, IntegrationError.IntegrationError, R> => {
+  const guard = engine.guard(options.service, options.provider, options.operation)
+  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+  return run(engine, guard, effect, now + (options.deadlineMillis ?? guard.state.policy.timeoutMillis))
+}
+
+const engines = new WeakMap<Service, Engine>()
+
+/**
+ * The engine behind a service this module made, so `Resilience.protect` (the
+ * hot path) runs on it without a second fiber step; a service of another make
+ * (a test double) goes through its `protect` method.
+ *
+ * @internal
+ */
+export const engineOf = (service: Service): Engine | undefined => engines.get(service)
+
 /** The service over `engine`. @internal */
-export const make = (engine: Engine): Service => ({
-  protect: (effect, options) =>
-    Effect.withFiber((fiber) => {
-      const guard = engine.guard(options.service, options.provider, options.operation)
-      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      return run(engine, guard, effect, now + (options.deadlineMillis ?? guard.state.policy.timeoutMillis))
-    }),
+export const make = (engine: Engine): Service => {
+  const service = makeService(engine)
+  engines.set(service, engine)
+  return service
+}
+
+const makeService = (engine: Engine): Service => ({
+  protect: (effect, options) => Effect.withFiber((fiber) => protectOn(engine, fiber, effect, options)),
   admit: (service, provider, operation, now) => {
     // Through the guard's nested maps: the hot path builds no key string.
     const state = engine.guard(service, provider, operation).state

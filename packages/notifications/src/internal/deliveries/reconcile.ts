@@ -84,9 +84,6 @@ export interface Decision {
   readonly write: Write
 }
 
-// the provider says the id is not one of its messages, or the question is malformed: asking again cannot help
-const hopeless: ReadonlySet<ReasonTag> = new Set(["Rejected", "InvalidRequest"])
-
 const retryAfterMillis = (error: IntegrationError): number => {
   const wait = error.retryAfter
   const millis = wait === undefined ? 0 : Duration.toMillis(wait)
@@ -123,7 +120,8 @@ export const decide = (message: Pending, answer: Answer, now: number, settings: 
     outcome: { _tag: "Abandoned", provider, messageId, why },
     write: { _tag: "Abandon", checks }
   })
-  if (answer._tag === "LookupFailed" && hopeless.has(answer.error.reason._tag)) {
+  // a request-family answer (the id is not one of its messages, or the question is malformed): asking again cannot help
+  if (answer._tag === "LookupFailed" && answer.error.family === "request") {
     return abandon(`${answer.error.reason._tag}: ${answer.error.message}`)
   }
   if (checks >= Math.max(1, Math.floor(settings.maxChecks))) {
