@@ -6,6 +6,13 @@
  * Effect aborts the HTTP request (see `internal/postmarkClient.ts`). The SDK
  * never retries.
  *
+ * The options are checked before any request: an empty or blank
+ * `serverToken` or `messageStream`, a `baseUrl` that is not an http(s) URL, or
+ * a `timeout` that is not more than zero and within what a timer can hold
+ * (24.8 days) fails `layer` and `layerConfig` to build with a `Misconfigured`
+ * error naming the option; `make`'s calls fail with it instead. Nothing
+ * thrown in a call escapes as a defect.
+ *
  * **No idempotency.** Postmark has no idempotency key: `message.idempotencyKey`
  * cannot be honoured, so a retry after an ambiguous failure (a timeout or a
  * reset after Postmark accepted the message) may send the email twice. The
@@ -24,10 +31,10 @@
  *
  * @since 0.1.0
  */
-import { Config, type Duration, Effect, Layer, type Redacted } from "effect"
-import { EmailProvider } from "@wedsync/core"
+import { type Config, type Duration, Effect, Layer, type Redacted, Result } from "effect"
+import { AdapterConfig, EmailProvider, type IntegrationError } from "@wedsync/core"
 import type { Message } from "postmark"
-import { connect, defaultBaseUrl as postmarkApi } from "./internal/postmarkClient.ts"
+import { type Connection, connect, defaultBaseUrl as postmarkApi } from "./internal/postmarkClient.ts"
 import { classifyBatchItem, malformed } from "./internal/postmarkErrors.ts"
 
 const PROVIDER = "postmark"
@@ -41,7 +48,7 @@ export interface Options {
   readonly serverToken: Redacted.Redacted<string>
   /** Default {@link defaultBaseUrl}; a simulator's URL in tests. Only scheme and host are used. */
   readonly baseUrl?: string | undefined
-  /** The SDK's own per-request timeout (default 10 s); core's policy usually interrupts first. */
+  /** The SDK's own per-request timeout (default 10 s; more than zero, at most 24.8 days); core's policy usually interrupts first. */
   readonly timeout?: Duration.Input | undefined
   /** The message stream to send on (default `"outbound"`). */
   readonly messageStream?: string | undefined
@@ -103,14 +110,15 @@ const batchResult = (item: SendResult, status: number | undefined, secrets: Read
   return { _tag: "Failed" as const, error: classifyBatchItem(code, description, secrets) }
 }
 
-/**
- * Builds the Postmark `EmailProvider` service.
- *
- * @since 0.1.0
- */
-export const make = (options: Options): EmailProvider.EmailProvider["Service"] => {
-  const { call, serverToken } = connect(options)
-  const stream = options.messageStream ?? "outbound"
+/** The connection and message stream of checked options, or the `Misconfigured` error of the first bad one. */
+const settings = (options: Options) =>
+  Result.all({
+    connection: connect(options),
+    stream: AdapterConfig.nonEmptyText("postmark", "messageStream", options.messageStream ?? "outbound")
+  })
+
+const service = ({ connection, stream }: { readonly connection: Connection; readonly stream: string }) => {
+  const { call, secrets } = connection
   return EmailProvider.EmailProvider.of({
     provider: PROVIDER,
     send: (message) =>
@@ -130,7 +138,7 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
                 ? Effect.fail(malformed("sendBatch", status))
                 : Effect.succeed({
                     provider: PROVIDER,
-                    results: items.map((item: SendResult) => batchResult(item, status, [serverToken]))
+                    results: items.map((item: SendResult) => batchResult(item, status, secrets))
                   })
             })
           )
@@ -138,7 +146,39 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
 }
 
 /**
- * The Postmark `EmailProvider` layer.
+ * Builds the Postmark `EmailProvider` service. With options that fail their
+ * check (an empty `serverToken`, a `baseUrl` of "not a url"…) every call fails
+ * with the `Misconfigured` error naming the option; `layer` fails to build
+ * instead.
+ *
+ * @example
+ * ```ts
+ * const email = Postmark.make({ serverToken: Redacted.make("pm-token"), baseUrl: "http://127.0.0.1:4011" })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Options): EmailProvider.EmailProvider["Service"] =>
+  Result.match(settings(options), {
+    onSuccess: service,
+    onFailure: (error) =>
+      EmailProvider.EmailProvider.of({
+        provider: PROVIDER,
+        send: () => Effect.fail(error),
+        sendBatch: () => Effect.fail(error)
+      })
+  })
+
+const build = (options: Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(settings(options))),
+    service
+  )
+
+/**
+ * The Postmark `EmailProvider` layer. Fails to build with `Misconfigured`,
+ * naming the option, when `serverToken` or `messageStream` is empty or blank,
+ * `baseUrl` is not an http(s) URL or `timeout` is not a duration a timer can
+ * hold.
  *
  * @example
  * ```ts
@@ -146,11 +186,13 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider> =>
-  Layer.sync(EmailProvider.EmailProvider, () => make(options))
+export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(EmailProvider.EmailProvider, build(options))
 
 /**
- * The Postmark layer with its options read from `Config`.
+ * The Postmark layer with its options read from `Config`. A value that cannot
+ * be read or fails its check fails the layer as `Misconfigured`, naming the
+ * variable or the option, as in {@link layer}.
  *
  * @example
  * ```ts
@@ -163,5 +205,5 @@ export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<EmailProvider.EmailProvider, Config.ConfigError> =>
-  Layer.effect(EmailProvider.EmailProvider, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<EmailProvider.EmailProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(EmailProvider.EmailProvider, Effect.flatMap(AdapterConfig.unwrap("postmark", config), build))

@@ -12,7 +12,9 @@
  * bounce type, so `bounce` is set only when the summary says hard or soft.
  *
  * Failures are classified like sends (`internal/postmarkErrors.ts`); an
- * unknown MessageID (ErrorCode 701) is `Rejected`.
+ * unknown MessageID (ErrorCode 701) is `Rejected`. The options are checked
+ * as `Postmark.layer` checks them: `layer` fails to build with
+ * `Misconfigured` naming a bad option, `make`'s lookups fail with it.
  *
  * @example
  * ```ts
@@ -24,28 +26,16 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Option } from "effect"
-import { DeliveryEvent, IntegrationError } from "@wedsync/core"
+import { type Config, Effect, Layer, Option, Result } from "effect"
+import { AdapterConfig, DeliveryEvent, IntegrationError } from "@wedsync/core"
 import type * as Postmark from "./Postmark.ts"
-import { connect } from "./internal/postmarkClient.ts"
+import { type Connection, connect, failing } from "./internal/postmarkClient.ts"
 import { malformed } from "./internal/postmarkErrors.ts"
 import { decodeDetails, latestEvent } from "./internal/postmarkStatus.ts"
 
 const OPERATION = "status"
 
-/**
- * Builds Postmark's status lookup, with the options `Postmark.layer` takes
- * (`messageStream` is not used: a MessageID is unique on the server).
- *
- * @example
- * ```ts
- * const status = PostmarkStatus.make({ serverToken: Redacted.make("pm-token"), timeout: "5 seconds" })
- * const latest = yield* status.lookup("883953f4-6105-42a2-a16a-77a8eac79483")
- * ```
- * @since 0.1.0
- */
-export const make = (options: Postmark.Options): DeliveryEvent.DeliveryStatus["Service"] => {
-  const { call } = connect(options)
+const service = ({ call }: Connection): DeliveryEvent.DeliveryStatus["Service"] => {
   const lookup = (messageId: string) =>
     messageId === ""
       ? Effect.fail(
@@ -62,7 +52,30 @@ export const make = (options: Postmark.Options): DeliveryEvent.DeliveryStatus["S
 }
 
 /**
- * Postmark's `DeliveryStatus` layer.
+ * Builds Postmark's status lookup, with the options `Postmark.layer` takes
+ * (`messageStream` is not used: a MessageID is unique on the server). With
+ * options that fail their check every lookup fails with the `Misconfigured`
+ * error naming the option.
+ *
+ * @example
+ * ```ts
+ * const status = PostmarkStatus.make({ serverToken: Redacted.make("pm-token"), timeout: "5 seconds" })
+ * const latest = yield* status.lookup("883953f4-6105-42a2-a16a-77a8eac79483")
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Postmark.Options): DeliveryEvent.DeliveryStatus["Service"] =>
+  service(Result.getOrElse(connect(options), failing))
+
+const build = (options: Postmark.Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(connect(options))),
+    service
+  )
+
+/**
+ * Postmark's `DeliveryStatus` layer; fails to build with `Misconfigured` for
+ * the options `Postmark.layer` refuses.
  *
  * @example
  * ```ts
@@ -70,8 +83,10 @@ export const make = (options: Postmark.Options): DeliveryEvent.DeliveryStatus["S
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Postmark.Options): Layer.Layer<DeliveryEvent.DeliveryStatus> =>
-  Layer.sync(DeliveryEvent.DeliveryStatus, () => make(options))
+export const layer = (
+  options: Postmark.Options
+): Layer.Layer<DeliveryEvent.DeliveryStatus, IntegrationError.IntegrationError> =>
+  Layer.effect(DeliveryEvent.DeliveryStatus, build(options))
 
 /**
  * Postmark's `DeliveryStatus` with its options read from `Config`.
@@ -84,5 +99,5 @@ export const layer = (options: Postmark.Options): Layer.Layer<DeliveryEvent.Deli
  */
 export const layerConfig = (
   config: Config.Wrap<Postmark.Options>
-): Layer.Layer<DeliveryEvent.DeliveryStatus, Config.ConfigError> =>
-  Layer.effect(DeliveryEvent.DeliveryStatus, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<DeliveryEvent.DeliveryStatus, IntegrationError.IntegrationError> =>
+  Layer.effect(DeliveryEvent.DeliveryStatus, Effect.flatMap(AdapterConfig.unwrap("postmark", config), build))

@@ -28,8 +28,8 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Redacted } from "effect"
-import { type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Effect, Layer, Redacted } from "effect"
+import { AdapterConfig, type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
 import {
   decodeRecord,
   deliveryEvents as decodeDeliveryEvents,
@@ -43,6 +43,7 @@ import {
   basicCredentials,
   constantTimeEqual,
   forged,
+  guarded,
   misconfigured,
   senderAddress,
   unreadable
@@ -166,13 +167,18 @@ export const make = (
       }
       return undefined
     }
+    const secrets = [basicAuth && Redacted.value(basicAuth.password), header && Redacted.value(header.value)]
     return Effect.succeed(
       WebhookSource.WebhookSource.of({
         provider: PROVIDER,
-        verify: (request) => {
-          const refused = refusal(request)
-          return refused === undefined ? parse(request) : Effect.fail(forged(PROVIDER, refused))
-        }
+        verify: guarded(
+          PROVIDER,
+          secrets.filter((secret) => secret !== undefined),
+          (request) => {
+            const refused = refusal(request)
+            return refused === undefined ? parse(request) : Effect.fail(forged(PROVIDER, refused))
+          }
+        )
       })
     )
   })
@@ -206,8 +212,11 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError | Config.ConfigError> =>
-  Layer.effect(WebhookSource.WebhookSource, Effect.flatMap(Config.unwrap(config), make))
+): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(
+    WebhookSource.WebhookSource,
+    Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config, "webhook.configure"), make)
+  )
 
 /**
  * The delivery events in a verified Postmark record: `Delivery` → delivered,

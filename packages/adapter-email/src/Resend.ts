@@ -8,6 +8,13 @@
  * classified by pure functions in `internal/resendErrors.ts`. `message.idempotencyKey` is sent as Resend's
  * `Idempotency-Key`, so a retry after an ambiguous failure is accepted once.
  *
+ * The options are checked before any request: an empty or blank `apiKey`, a
+ * `baseUrl` that is not an http(s) URL, or a `timeout` that is not more than
+ * zero and within what a timer can hold (24.8 days) fails `layer` and
+ * `layerConfig` to build with a `Misconfigured` error naming the option, so
+ * `Failover` serves from the backup at once. `make` cannot fail: its calls
+ * fail with that error instead. Nothing thrown in a call escapes as a defect.
+ *
  * @example
  * ```ts
  * import { Config, Redacted } from "effect"
@@ -19,10 +26,10 @@
  *
  * @since 0.1.0
  */
-import { Config, type Duration, Effect, Layer, type Redacted } from "effect"
-import { EmailProvider } from "@wedsync/core"
+import { type Config, type Duration, Effect, Layer, type Redacted, Result } from "effect"
+import { AdapterConfig, EmailProvider, IntegrationError } from "@wedsync/core"
 import type { CreateEmailOptions } from "resend"
-import { connect, defaultBaseUrl as resendApi } from "./internal/resendClient.ts"
+import { type Call, connect, failing, defaultBaseUrl as resendApi } from "./internal/resendClient.ts"
 
 const PROVIDER = "resend"
 
@@ -35,7 +42,10 @@ export interface Options {
   readonly apiKey: Redacted.Redacted<string>
   /** Default {@link defaultBaseUrl}; a simulator's URL in tests. */
   readonly baseUrl?: string | undefined
-  /** Aborts a request still running after this long (default 10 s); core's policy usually interrupts first. */
+  /**
+   * Aborts a request still running after this long (default 10 s; more than
+   * zero, at most 24.8 days); core's policy usually interrupts first.
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -64,13 +74,14 @@ export const toPayload = (message: EmailProvider.EmailMessage): CreateEmailOptio
     : { ...base, html: message.html, ...(message.text === undefined ? {} : { text: message.text }) }
 }
 
-/**
- * Builds the Resend `EmailProvider` service.
- *
- * @since 0.1.0
- */
-export const make = (options: Options): EmailProvider.EmailProvider["Service"] => {
-  const call = connect(options)
+const unreadableBatch = () =>
+  IntegrationError.make(
+    PROVIDER,
+    "sendBatch",
+    new IntegrationError.Unavailable({ description: "Resend answered the batch without its list of ids" })
+  )
+
+const service = (call: Call): EmailProvider.EmailProvider["Service"] => {
   const receipt = (id: string): EmailProvider.EmailReceipt => ({
     provider: PROVIDER,
     messageId: id,
@@ -89,16 +100,42 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
       messages.length === 0
         ? Effect.succeed({ provider: PROVIDER, results: [] })
         : call("sendBatch", (sdk, signal) => sdk.batch.send(messages.map(toPayload), { signal })).pipe(
-            Effect.map((data) => ({
-              provider: PROVIDER,
-              results: data.data.map((item) => ({ _tag: "Accepted" as const, receipt: receipt(item.id) }))
-            }))
+            Effect.flatMap((data) =>
+              Array.isArray(data.data) && data.data.length === messages.length
+                ? Effect.succeed({
+                    provider: PROVIDER,
+                    results: data.data.map((item) => ({ _tag: "Accepted" as const, receipt: receipt(item.id) }))
+                  })
+                : Effect.fail(unreadableBatch())
+            )
           )
   })
 }
 
 /**
- * The Resend `EmailProvider` layer.
+ * Builds the Resend `EmailProvider` service. With options that fail their
+ * check (an empty `apiKey`, a negative `timeout`…) every call fails with the
+ * `Misconfigured` error naming the option; `layer` fails to build instead.
+ *
+ * @example
+ * ```ts
+ * const email = Resend.make({ apiKey: Redacted.make("re_123"), baseUrl: "http://127.0.0.1:4010" })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Options): EmailProvider.EmailProvider["Service"] =>
+  service(Result.getOrElse(connect(options), failing))
+
+const build = (options: Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(connect(options))),
+    service
+  )
+
+/**
+ * The Resend `EmailProvider` layer. Fails to build with `Misconfigured`,
+ * naming the option, when `apiKey` is empty or blank, `baseUrl` is not an
+ * http(s) URL or `timeout` is not a duration a timer can hold.
  *
  * @example
  * ```ts
@@ -106,11 +143,14 @@ export const make = (options: Options): EmailProvider.EmailProvider["Service"] =
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider> =>
-  Layer.sync(EmailProvider.EmailProvider, () => make(options))
+export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(EmailProvider.EmailProvider, build(options))
 
 /**
- * The Resend layer with its options read from `Config`.
+ * The Resend layer with its options read from `Config`. A value that cannot
+ * be read (a missing or empty `RESEND_API_KEY`) or fails its check
+ * (`Config.Duration` of "-5 seconds") fails the layer as `Misconfigured`,
+ * naming the variable or the option, as in {@link layer}.
  *
  * @example
  * ```ts
@@ -123,5 +163,5 @@ export const layer = (options: Options): Layer.Layer<EmailProvider.EmailProvider
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<EmailProvider.EmailProvider, Config.ConfigError> =>
-  Layer.effect(EmailProvider.EmailProvider, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<EmailProvider.EmailProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(EmailProvider.EmailProvider, Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config), build))

@@ -13,7 +13,9 @@
  * the id `ResendWebhooks` gives the same once-only event.
  *
  * Failures are classified like sends (`internal/resendErrors.ts`), except
- * that `not_found` is `Rejected` here: the email id is unknown.
+ * that `not_found` is `Rejected` here: the email id is unknown. The options
+ * are checked as `Resend.layer` checks them: `layer` fails to build with
+ * `Misconfigured` naming a bad option, `make`'s lookups fail with it.
  *
  * @example
  * ```ts
@@ -25,10 +27,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Config, Effect, Layer, Option, Schema } from "effect"
-import { DeliveryEvent, IntegrationError } from "@wedsync/core"
+import { Clock, type Config, Effect, Layer, Option, Result, Schema } from "effect"
+import { AdapterConfig, DeliveryEvent, IntegrationError } from "@wedsync/core"
 import type * as Resend from "./Resend.ts"
-import { connect } from "./internal/resendClient.ts"
+import { type Call, connect, failing } from "./internal/resendClient.ts"
 import { deliveryEventId } from "./internal/resendEvents.ts"
 
 const PROVIDER = "resend"
@@ -93,18 +95,7 @@ export const fromEmail = (
   )
 }
 
-/**
- * Builds Resend's status lookup, with the options `Resend.layer` takes.
- *
- * @example
- * ```ts
- * const status = ResendStatus.make({ apiKey: Redacted.make("re_123"), timeout: "5 seconds" })
- * const latest = yield* status.lookup("4ef9a417-02e9-4d39-ad75-9611e0fcc33c")
- * ```
- * @since 0.1.0
- */
-export const make = (options: Resend.Options): DeliveryEvent.DeliveryStatus["Service"] => {
-  const call = connect(options)
+const service = (call: Call): DeliveryEvent.DeliveryStatus["Service"] => {
   const lookup = (messageId: string) =>
     messageId === ""
       ? Effect.fail(
@@ -120,7 +111,29 @@ export const make = (options: Resend.Options): DeliveryEvent.DeliveryStatus["Ser
 }
 
 /**
- * Resend's `DeliveryStatus` layer.
+ * Builds Resend's status lookup, with the options `Resend.layer` takes. With
+ * options that fail their check every lookup fails with the `Misconfigured`
+ * error naming the option.
+ *
+ * @example
+ * ```ts
+ * const status = ResendStatus.make({ apiKey: Redacted.make("re_123"), timeout: "5 seconds" })
+ * const latest = yield* status.lookup("4ef9a417-02e9-4d39-ad75-9611e0fcc33c")
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Resend.Options): DeliveryEvent.DeliveryStatus["Service"] =>
+  service(Result.getOrElse(connect(options), failing))
+
+const build = (options: Resend.Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(connect(options))),
+    service
+  )
+
+/**
+ * Resend's `DeliveryStatus` layer; fails to build with `Misconfigured` for
+ * the options `Resend.layer` refuses.
  *
  * @example
  * ```ts
@@ -128,8 +141,10 @@ export const make = (options: Resend.Options): DeliveryEvent.DeliveryStatus["Ser
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Resend.Options): Layer.Layer<DeliveryEvent.DeliveryStatus> =>
-  Layer.sync(DeliveryEvent.DeliveryStatus, () => make(options))
+export const layer = (
+  options: Resend.Options
+): Layer.Layer<DeliveryEvent.DeliveryStatus, IntegrationError.IntegrationError> =>
+  Layer.effect(DeliveryEvent.DeliveryStatus, build(options))
 
 /**
  * Resend's `DeliveryStatus` with its options read from `Config`.
@@ -142,5 +157,5 @@ export const layer = (options: Resend.Options): Layer.Layer<DeliveryEvent.Delive
  */
 export const layerConfig = (
   config: Config.Wrap<Resend.Options>
-): Layer.Layer<DeliveryEvent.DeliveryStatus, Config.ConfigError> =>
-  Layer.effect(DeliveryEvent.DeliveryStatus, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<DeliveryEvent.DeliveryStatus, IntegrationError.IntegrationError> =>
+  Layer.effect(DeliveryEvent.DeliveryStatus, Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config), build))

@@ -13,6 +13,9 @@
  * can only compare with the wall clock (see `internal/svixSignature.ts`).
  *
  * The event id is `svix-id`: Resend retries a delivery with the same one.
+ * A `tolerance` that is not more than zero and within 24.8 days fails the
+ * source to build as `Misconfigured`; nothing thrown while verifying escapes
+ * as a defect (it is `PayloadInvalid`).
  *
  * @example
  * ```ts
@@ -31,11 +34,11 @@
  *
  * @since 0.1.0
  */
-import { Config, Duration, Effect, Layer, Redacted, Schema } from "effect"
-import { type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Duration, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { AdapterConfig, type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
 import { deliveryEvents as decodeDeliveryEvents, Envelope, epochMillis } from "./internal/resendEvents.ts"
 import { decodeSecret, matches, parseTimestamp } from "./internal/svixSignature.ts"
-import { forged, misconfigured, unreadable } from "./internal/webhookAuth.ts"
+import { forged, guarded, misconfigured, unreadable, window } from "./internal/webhookAuth.ts"
 
 const PROVIDER = "resend"
 
@@ -46,7 +49,7 @@ export interface Options {
    * a delivery signed with any of them passes.
    */
   readonly secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>
-  /** How far `svix-timestamp` may be from `receivedAt`, either way (default 5 minutes). */
+  /** How far `svix-timestamp` may be from `receivedAt`, either way (default 5 minutes; more than zero, at most 24.8 days). */
   readonly tolerance?: Duration.Input | undefined
 }
 
@@ -76,7 +79,8 @@ const parse = (request: WebhookSource.WebhookRequest, id: string) =>
 
 /**
  * Builds the Resend webhook source. Fails with `Misconfigured` when no secret
- * is given or one is not `whsec_` + base64.
+ * is given, one is not `whsec_` + base64, or `tolerance` is not a duration
+ * more than zero and within 24.8 days.
  *
  * @example
  * ```ts
@@ -98,7 +102,9 @@ export const make = (
       }
       keys.push(key)
     }
-    const tolerance = Duration.toMillis(Duration.fromInputUnsafe(options.tolerance ?? defaultTolerance))
+    const checked = window(PROVIDER, "tolerance", options.tolerance ?? defaultTolerance)
+    if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+    const tolerance = Duration.toMillis(checked.success)
     const verify = (request: WebhookSource.WebhookRequest) => {
       const id = request.headers["svix-id"] ?? ""
       const timestamp = request.headers["svix-timestamp"] ?? ""
@@ -116,7 +122,10 @@ export const make = (
       }
       return parse(request, id)
     }
-    return Effect.succeed(WebhookSource.WebhookSource.of({ provider: PROVIDER, verify }))
+    const secretTexts = secrets.map((secret) => Redacted.value(secret))
+    return Effect.succeed(
+      WebhookSource.WebhookSource.of({ provider: PROVIDER, verify: guarded(PROVIDER, secretTexts, verify) })
+    )
   })
 
 /**
@@ -147,8 +156,11 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError | Config.ConfigError> =>
-  Layer.effect(WebhookSource.WebhookSource, Effect.flatMap(Config.unwrap(config), make))
+): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(
+    WebhookSource.WebhookSource,
+    Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config, "webhook.configure"), make)
+  )
 
 /**
  * The delivery events in a verified Resend event: `email.sent` → sent,

@@ -45,13 +45,15 @@ const coreMessage = (overrides: Partial<ConstructorParameters<typeof EmailProvid
 
 const withProvider = <A, E>(
   use: (provider: EmailProvider.EmailProvider["Service"]) => Effect.Effect<A, E>,
-  layer: Layer.Layer<EmailProvider.EmailProvider> = adapter()
+  layer: Layer.Layer<EmailProvider.EmailProvider, IntegrationError.IntegrationError> = adapter()
 ) =>
   Effect.gen(function* () {
     return yield* use(yield* EmailProvider.EmailProvider)
   }).pipe(Effect.provide(layer))
 
-const adapterError = (layer?: Layer.Layer<EmailProvider.EmailProvider>): Promise<IntegrationError.IntegrationError> =>
+const adapterError = (
+  layer?: Layer.Layer<EmailProvider.EmailProvider, IntegrationError.IntegrationError>
+): Promise<IntegrationError.IntegrationError> =>
   Effect.runPromise(Effect.flip(withProvider((provider) => provider.send(coreMessage()), layer)))
 
 describe("the Postmark adapter classifies the catalogue", () => {

@@ -61,6 +61,14 @@ describe("postmarkErrors.classify", () => {
     expect(timedOut.reason).toEqual(new IntegrationError.TimedOut({ timeout: Duration.seconds(10) }))
   })
 
+  it("a throw before the SDK fetched anything is Misconfigured in its own words, the token taken out", () => {
+    const cause = new TypeError("Cannot build the request for pm-canary-token")
+    const error = classify("send", cause, { ...observed, requested: false, secrets: ["pm-canary-token"] })
+    expect(error.reason._tag).toBe("Misconfigured")
+    expect(error.message).toBe("postmark.send: no request was made: TypeError: Cannot build the request for <redacted>")
+    expect(classify("send", cause, { ...observed, requested: true }).reason._tag).toBe("Unavailable")
+  })
+
   it("classifies a batch item's ErrorCode like a 422", () => {
     expect(classifyBatchItem(406, "inactive").reason._tag).toBe("Rejected")
     expect(classifyBatchItem(405, "no credits").reason._tag).toBe("Misconfigured")

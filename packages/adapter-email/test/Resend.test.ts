@@ -120,12 +120,15 @@ describe("Resend adapter against the simulator", () => {
     expect(receipt.messageId).toBe(sim.ledger.sideEffects()[0]?.id)
   })
 
-  it("layerConfig fails with a ConfigError when the key is missing", async () => {
+  it("layerConfig fails as Misconfigured, naming the variable, when the key is missing", async () => {
     const layer = Resend.layerConfig({ apiKey: Config.Redacted("RESEND_API_KEY") }).pipe(
       Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({})))
     )
     const exit = await Effect.runPromiseExit(send.pipe(Effect.provide(layer)))
     expect(Exit.isFailure(exit)).toBe(true)
+    const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+    expect(IntegrationError.isIntegrationError(error) && error.reason._tag).toBe("Misconfigured")
+    expect(String(error)).toContain("RESEND_API_KEY")
   })
 
   it("its own timeout aborts a hung request as TimedOut", async () => {

@@ -9,11 +9,24 @@
  * in core. Twilio takes no idempotency key on message creates, so
  * `idempotencyKey` is not sent. The body's segment count is checked before
  * any request.
+ *
+ * The options are checked first: an empty `accountSid` or one not starting
+ * with `AC`, an empty or blank `authToken`, a `baseUrl` that is not an http(s)
+ * URL, a `timeoutMillis` that is not more than zero and within what a timer
+ * can hold (2147483647) or a `maxSegments` below 1 fails `layer` and
+ * `layerConfig` to build with a `Misconfigured` error naming the option, so
+ * `Failover` serves from the backup at once; `make`'s sends fail with it
+ * instead. Nothing thrown in a call escapes as a defect.
  */
-import { Config, Effect, Layer, type Redacted } from "effect"
-import { type IntegrationError, SmsProvider } from "@wedsync/core"
+import { type Config, Effect, Layer, type Redacted, Result } from "effect"
+import { AdapterConfig, type IntegrationError, SmsProvider } from "@wedsync/core"
 import * as Segments from "./internal/segments.ts"
-import { call, DEFAULT_BASE_URL as BASE_URL, DEFAULT_TIMEOUT_MILLIS as TIMEOUT_MILLIS } from "./internal/twilioCall.ts"
+import {
+  DEFAULT_BASE_URL as BASE_URL,
+  type Call,
+  connect,
+  DEFAULT_TIMEOUT_MILLIS as TIMEOUT_MILLIS
+} from "./internal/twilioCall.ts"
 
 /** Where Twilio's REST API lives. @since 0.1.0 */
 export const DEFAULT_BASE_URL = BASE_URL
@@ -31,9 +44,9 @@ export interface Options {
   readonly authToken: Redacted.Redacted<string>
   /** Defaults to {@link DEFAULT_BASE_URL}; point it at a simulator in tests. */
   readonly baseUrl?: string | undefined
-  /** The SDK's own request timeout; interruption aborts the request as well. */
+  /** The SDK's own request timeout (more than 0, at most 2147483647); interruption aborts the request as well. */
   readonly timeoutMillis?: number | undefined
-  /** Bodies over this many segments fail as InvalidRequest before any request (default 10). */
+  /** Bodies over this many segments fail as InvalidRequest before any request (default 10; a whole number ≥ 1). */
   readonly maxSegments?: number | undefined
 }
 
@@ -42,19 +55,19 @@ const STATUSES: ReadonlyArray<SmsProvider.SmsStatus> = SmsProvider.SmsStatus.lit
 const toStatus = (status: string): SmsProvider.SmsStatus =>
   STATUSES.find((known) => known === status) ?? (status === "canceled" ? "failed" : "queued")
 
-/**
- * Builds the Twilio `SmsProvider` service.
- *
- * @example
- * ```ts
- * const sms = Twilio.make({ accountSid: "AC…", authToken: Redacted.make(token) })
- * ```
- * @since 0.1.0
- */
-export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Service"] => {
-  const maxSegments = options.maxSegments ?? Segments.DEFAULT_MAX_SEGMENTS
+/** The caller and segment limit of checked options, or the `Misconfigured` error of the first bad one. */
+const settings = (options: Options) =>
+  Result.all({ call: connect(options), maxSegments: Segments.checkMax("twilio", options.maxSegments) })
+
+const service = ({
+  call,
+  maxSegments
+}: {
+  readonly call: Call
+  readonly maxSegments: number
+}): (typeof SmsProvider.SmsProvider)["Service"] => {
   const request = (message: SmsProvider.SmsMessage) =>
-    call(options, "send", async (client) => {
+    call("send", async (client) => {
       const created = await client.messages.create({
         to: message.to,
         from: message.from,
@@ -84,7 +97,32 @@ export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Servic
 }
 
 /**
- * The Twilio `SmsProvider` layer.
+ * Builds the Twilio `SmsProvider` service. With options that fail their check
+ * (an `accountSid` not starting with `AC`, an empty `authToken`…) every send
+ * fails with the `Misconfigured` error naming the option; `layer` fails to
+ * build instead.
+ *
+ * @example
+ * ```ts
+ * const sms = Twilio.make({ accountSid: "AC…", authToken: Redacted.make(token) })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Service"] =>
+  Result.match(settings(options), {
+    onSuccess: service,
+    onFailure: (error) => SmsProvider.SmsProvider.of({ provider: "twilio", send: () => Effect.fail(error) })
+  })
+
+const build = (options: Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(settings(options))),
+    service
+  )
+
+/**
+ * The Twilio `SmsProvider` layer. Fails to build with `Misconfigured`, naming
+ * the option, for the options {@link make} refuses.
  *
  * @example
  * ```ts
@@ -92,11 +130,13 @@ export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Servic
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<SmsProvider.SmsProvider> =>
-  Layer.succeed(SmsProvider.SmsProvider, make(options))
+export const layer = (options: Options): Layer.Layer<SmsProvider.SmsProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(SmsProvider.SmsProvider, build(options))
 
 /**
- * The Twilio layer with its options read from `Config` (secrets as `Config.Redacted`).
+ * The Twilio layer with its options read from `Config` (secrets as
+ * `Config.Redacted`). A value that cannot be read or fails its check fails the
+ * layer as `Misconfigured`, naming the variable or the option, as in {@link layer}.
  *
  * @example
  * ```ts
@@ -108,5 +148,7 @@ export const layer = (options: Options): Layer.Layer<SmsProvider.SmsProvider> =>
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (config: Config.Wrap<Options>): Layer.Layer<SmsProvider.SmsProvider, Config.ConfigError> =>
-  Layer.effect(SmsProvider.SmsProvider, Effect.map(Config.unwrap(config), make))
+export const layerConfig = (
+  config: Config.Wrap<Options>
+): Layer.Layer<SmsProvider.SmsProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(SmsProvider.SmsProvider, Effect.flatMap(AdapterConfig.unwrap("twilio", config), build))

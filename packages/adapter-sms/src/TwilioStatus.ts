@@ -10,13 +10,15 @@
  * (`twilio:<sid>:<status>`), so news learned both ways is recorded once, and
  * `None` while Twilio still holds the message (accepted, scheduled, queued,
  * sending) or reports a status it does not document. Failures are classified
- * as for sends; an unknown sid (Twilio 20404) is `Rejected`.
+ * as for sends; an unknown sid (Twilio 20404) is `Rejected`. The options are
+ * checked as `Twilio.layer` checks them: `layer` fails to build with
+ * `Misconfigured` naming a bad option, `make`'s lookups fail with it.
  *
  * @since 0.1.0
  */
-import { Clock, Config, Effect, Layer, Option, type Redacted } from "effect"
-import { DeliveryEvent, IntegrationError } from "@wedsync/core"
-import { call } from "./internal/twilioCall.ts"
+import { Clock, type Config, Effect, Layer, Option, type Redacted, Result } from "effect"
+import { AdapterConfig, DeliveryEvent, IntegrationError } from "@wedsync/core"
+import { type Call, connect, failing } from "./internal/twilioCall.ts"
 import { eventOf } from "./internal/twilioDelivery.ts"
 import { codeReasons } from "./internal/twilioErrors.ts"
 
@@ -40,17 +42,7 @@ const lookupCodes: Readonly<Record<number, IntegrationError.AnswerReasonTag>> = 
 
 const SID = /^[A-Za-z]{2}[0-9a-fA-F]{32}$/
 
-/**
- * Builds the Twilio `DeliveryStatus` service.
- *
- * @example
- * ```ts
- * const status = TwilioStatus.make({ accountSid: "AC…", authToken: Redacted.make(token) })
- * const latest = yield* status.lookup("SM3f1c…") // Option<DeliveryEvent>, source "reconciliation"
- * ```
- * @since 0.1.0
- */
-export const make = (options: Options): DeliveryEvent.DeliveryStatus["Service"] => {
+const service = (call: Call): DeliveryEvent.DeliveryStatus["Service"] => {
   const lookup = (messageId: string) => {
     if (!SID.test(messageId)) {
       const reason = new IntegrationError.InvalidRequest({
@@ -60,7 +52,7 @@ export const make = (options: Options): DeliveryEvent.DeliveryStatus["Service"] 
       return Effect.fail(IntegrationError.make("twilio", "lookup", reason))
     }
     return Effect.all([
-      call(options, "lookup", (client) => client.messages(messageId).fetch(), lookupCodes),
+      call("lookup", (client) => client.messages(messageId).fetch(), lookupCodes),
       Clock.currentTimeMillis
     ]).pipe(
       Effect.map(([message, now]) => {
@@ -82,7 +74,28 @@ export const make = (options: Options): DeliveryEvent.DeliveryStatus["Service"] 
 }
 
 /**
- * The Twilio `DeliveryStatus` layer.
+ * Builds the Twilio `DeliveryStatus` service. With options that fail their
+ * check every lookup fails with the `Misconfigured` error naming the option.
+ *
+ * @example
+ * ```ts
+ * const status = TwilioStatus.make({ accountSid: "AC…", authToken: Redacted.make(token) })
+ * const latest = yield* status.lookup("SM3f1c…") // Option<DeliveryEvent>, source "reconciliation"
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Options): DeliveryEvent.DeliveryStatus["Service"] =>
+  service(Result.getOrElse(connect(options), failing))
+
+const build = (options: Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(connect(options))),
+    service
+  )
+
+/**
+ * The Twilio `DeliveryStatus` layer; fails to build with `Misconfigured` for
+ * the options `Twilio.layer` refuses.
  *
  * @example
  * ```ts
@@ -90,8 +103,8 @@ export const make = (options: Options): DeliveryEvent.DeliveryStatus["Service"] 
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<DeliveryEvent.DeliveryStatus> =>
-  Layer.succeed(DeliveryEvent.DeliveryStatus, make(options))
+export const layer = (options: Options): Layer.Layer<DeliveryEvent.DeliveryStatus, IntegrationError.IntegrationError> =>
+  Layer.effect(DeliveryEvent.DeliveryStatus, build(options))
 
 /**
  * The Twilio `DeliveryStatus` layer with its options read from `Config` (secrets as `Config.Redacted`).
@@ -107,5 +120,5 @@ export const layer = (options: Options): Layer.Layer<DeliveryEvent.DeliveryStatu
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<DeliveryEvent.DeliveryStatus, Config.ConfigError> =>
-  Layer.effect(DeliveryEvent.DeliveryStatus, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<DeliveryEvent.DeliveryStatus, IntegrationError.IntegrationError> =>
+  Layer.effect(DeliveryEvent.DeliveryStatus, Effect.flatMap(AdapterConfig.unwrap("twilio", config), build))

@@ -16,13 +16,18 @@
  * `I-Twilio-Idempotency-Token` header, which a replayer could change to dodge
  * deduplication. Twilio's retries resend the same body, so they dedupe too.
  *
+ * `layer` and `layerConfig` fail to build with `Misconfigured` naming the
+ * option when `authToken` (or a given `sharedKeySecret`) is empty or blank or
+ * `publicBaseUrl` is not an http(s) URL; a source from `make` refuses every
+ * delivery such options cannot check, naming the option.
+ *
  * @since 0.1.0
  */
-import { Config, Effect, Layer, Redacted, Schema } from "effect"
-import { type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { AdapterConfig, type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
 import { CloudEvent, callbackStatus, decode, epochMillis, StatusCallback } from "./internal/twilioDelivery.ts"
 import { bodyHashOf, check, signedUrl } from "./internal/twilioSignature.ts"
-import { fromVerify } from "./internal/webhookSource.ts"
+import { fromVerify, whenValid } from "./internal/webhookSource.ts"
 
 /**
  * Options of the Twilio webhook source.
@@ -122,11 +127,35 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
       ? callbackEvent(request.body, request.receivedAt)
       : streamEvent(request.body, request.receivedAt)
   }
-  return fromVerify("twilio", verify)
+  const secrets = [options.authToken, options.sharedKeySecret].flatMap((secret) =>
+    secret === undefined ? [] : [Redacted.value(secret)]
+  )
+  return fromVerify("twilio", verify, secrets)
 }
 
+/** The options a layer refuses to build with, as the first `Misconfigured` error. */
+const checkOptions = (options: Options): AdapterConfig.Check<unknown> =>
+  Result.all([
+    AdapterConfig.nonEmptySecret("twilio", "authToken", options.authToken),
+    options.sharedKeySecret === undefined
+      ? Result.succeed(undefined)
+      : AdapterConfig.nonEmptySecret("twilio", "sharedKeySecret", options.sharedKeySecret),
+    options.publicBaseUrl === undefined
+      ? Result.succeed(undefined)
+      : AdapterConfig.baseUrl("twilio", "publicBaseUrl", options.publicBaseUrl)
+  ])
+
+const build = (options: Options) =>
+  whenValid(
+    "twilio",
+    () => checkOptions(options),
+    () => make(options)
+  )
+
 /**
- * The Twilio `WebhookSource` layer.
+ * The Twilio `WebhookSource` layer. Fails to build with `Misconfigured`,
+ * naming the option, for an empty `authToken` or `sharedKeySecret` or a
+ * `publicBaseUrl` that is not an http(s) URL.
  *
  * @example
  * ```ts
@@ -137,8 +166,8 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource> =>
-  Layer.succeed(WebhookSource.WebhookSource, make(options))
+export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(WebhookSource.WebhookSource, build(options))
 
 /**
  * The Twilio webhook source with its options read from `Config` (secrets as `Config.Redacted`).
@@ -154,8 +183,11 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, Config.ConfigError> =>
-  Layer.effect(WebhookSource.WebhookSource, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(
+    WebhookSource.WebhookSource,
+    Effect.flatMap(AdapterConfig.unwrap("twilio", config, "webhook.configure"), build)
+  )
 
 /**
  * Turns a verified Twilio event into delivery events: `sent`, `delivered`,

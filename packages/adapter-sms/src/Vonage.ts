@@ -8,11 +8,18 @@
  * then aborts the HTTP request. The SDK never retries. `idempotencyKey`
  * travels as `client-ref`, `statusCallbackUrl` as the per-message `callback`.
  * The body's segment count is checked before any request.
+ *
+ * The options are checked first: an empty `apiKey` or `apiSecret`, a
+ * `baseUrl` that is not an http(s) URL, a `timeoutMillis` that is not more
+ * than zero and within what a timer can hold (2147483647) or a `maxSegments`
+ * below 1 fails `layer` and `layerConfig` to build with a `Misconfigured`
+ * error naming the option; `make`'s sends fail with it instead. Nothing
+ * thrown in a call escapes as a defect.
  */
 import { Auth } from "@vonage/auth"
 import { SMS } from "@vonage/sms"
-import { Config, Effect, Layer, Redacted } from "effect"
-import { AbortSignals, type IntegrationError, SmsProvider } from "@wedsync/core"
+import { type Config, Duration, Effect, Layer, Redacted, Result } from "effect"
+import { AbortSignals, AdapterConfig, type IntegrationError, SmsProvider } from "@wedsync/core"
 import * as Segments from "./internal/segments.ts"
 import { classify, type Failure } from "./internal/vonageErrors.ts"
 
@@ -32,9 +39,9 @@ export interface Options {
   readonly apiSecret: Redacted.Redacted<string>
   /** Defaults to {@link DEFAULT_BASE_URL}; point it at a simulator in tests. */
   readonly baseUrl?: string | undefined
-  /** The request timeout; interruption aborts the request as well. */
+  /** The request timeout (more than 0, at most 2147483647); interruption aborts the request as well. */
   readonly timeoutMillis?: number | undefined
-  /** Bodies over this many segments fail as InvalidRequest before any request (default 10). */
+  /** Bodies over this many segments fail as InvalidRequest before any request (default 10; a whole number ≥ 1). */
   readonly maxSegments?: number | undefined
 }
 
@@ -44,6 +51,8 @@ type SendRequest = SMS["sendRequest"]
 class CallSms extends SMS {
   readonly #signal: AbortSignal
   readonly #timeoutMillis: number
+  /** Whether a request went out: a throw before that is ours or the SDK's, not Vonage's answer. */
+  sent = false
 
   constructor(auth: Auth, restHost: string, signal: AbortSignal, timeoutMillis: number) {
     super(auth, { restHost, timeout: timeoutMillis })
@@ -54,6 +63,7 @@ class CallSms extends SMS {
   override async sendRequest<T>(request: Parameters<SendRequest>[0]): ReturnType<typeof SMS.prototype.sendRequest<T>> {
     const prepared = await this.prepareRequest(request)
     const body = this.prepareBody(prepared)
+    this.sent = true
     const response = await fetch(prepared.url, {
       method: prepared.method,
       headers: prepared.headers as Record<string, string>,
@@ -80,25 +90,47 @@ const failureOf = async (cause: unknown): Promise<Failure> => {
 const isFailure = (value: unknown): value is Failure =>
   typeof value === "object" && value !== null && "cause" in value && !(value instanceof Error)
 
-/**
- * Builds the Vonage `SmsProvider` service.
- *
- * @example
- * ```ts
- * const sms = Vonage.make({ apiKey: "abcd1234", apiSecret: Redacted.make(secret) })
- * ```
- * @since 0.1.0
- */
-export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Service"] => {
+/** Checked options, with the SDK's `Auth` made from them. */
+interface Settings {
+  readonly auth: Auth
+  readonly apiSecret: string
+  readonly baseUrl: string
+  readonly timeoutMillis: number
+  readonly maxSegments: number
+}
+
+/** The options checked, or the `Misconfigured` error naming the first that cannot work. */
+const settings = (options: Options): AdapterConfig.Check<Settings> => {
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL
-  const timeoutMillis = options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS
-  const maxSegments = options.maxSegments ?? Segments.DEFAULT_MAX_SEGMENTS
-  const auth = new Auth({ apiKey: options.apiKey, apiSecret: Redacted.value(options.apiSecret) })
+  const checked = Result.all({
+    apiKey: AdapterConfig.nonEmptyText("vonage", "apiKey", options.apiKey),
+    apiSecret: Result.map(AdapterConfig.nonEmptySecret("vonage", "apiSecret", options.apiSecret), Redacted.value),
+    baseUrl: Result.map(AdapterConfig.baseUrl("vonage", "baseUrl", baseUrl), () => baseUrl),
+    timeoutMillis: Result.map(
+      AdapterConfig.timeout("vonage", "timeoutMillis", options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS),
+      Duration.toMillis
+    ),
+    maxSegments: Segments.checkMax("vonage", options.maxSegments)
+  })
+  return Result.flatMap(checked, ({ apiKey, apiSecret, ...rest }) => {
+    try {
+      // @vonage/auth 1.18 passes `privateKey` to fs.existsSync even when none is given, and Node 24
+      // warns on every run about the `undefined` it gets (DEP0187). The SMS API signs with key and
+      // secret only, and the SDK itself reads an empty private key as none (`this.privateKey || ""`).
+      return Result.succeed({ auth: new Auth({ apiKey, apiSecret, privateKey: "" }), apiSecret, ...rest })
+    } catch (cause) {
+      return Result.fail(AdapterConfig.fromDefect("vonage", AdapterConfig.OPERATION, cause, [apiSecret]))
+    }
+  })
+}
+
+const service = ({ auth, apiSecret, baseUrl, timeoutMillis, maxSegments }: Settings) => {
   const request = (message: SmsProvider.SmsMessage) =>
     Effect.tryPromise({
       try: async (signal) => {
-        const sms = new CallSms(auth, baseUrl, signal, timeoutMillis)
+        let sms: CallSms | undefined
         try {
+          sms = new CallSms(auth, baseUrl, signal, timeoutMillis)
           const response = await sms.send({
             // The SMS API takes numbers without the leading "+".
             to: message.to.replace(/^\+/, ""),
@@ -111,11 +143,13 @@ export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Servic
           if (typeof messageId !== "string" || messageId === "") throw new TypeError("no message-id in the answer")
           return { messageId, segments: response.messages.length }
         } catch (cause) {
-          throw await failureOf(cause)
+          throw { ...(await failureOf(cause)), sent: sms?.sent === true, secrets: [apiSecret] }
         }
       },
       catch: (failure) => classify("send", isFailure(failure) ? failure : { cause: failure }, timeoutMillis)
     }).pipe(
+      // Nothing thrown in a call escapes as a defect.
+      Effect.catchDefect((defect) => Effect.fail(AdapterConfig.fromDefect("vonage", "send", defect, [apiSecret]))),
       Effect.map(
         ({ messageId, segments }): SmsProvider.SmsReceipt => ({
           provider: "vonage",
@@ -135,7 +169,31 @@ export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Servic
 }
 
 /**
- * The Vonage `SmsProvider` layer.
+ * Builds the Vonage `SmsProvider` service. With options that fail their check
+ * (an empty `apiSecret`, a negative `timeoutMillis`…) every send fails with
+ * the `Misconfigured` error naming the option; `layer` fails to build instead.
+ *
+ * @example
+ * ```ts
+ * const sms = Vonage.make({ apiKey: "abcd1234", apiSecret: Redacted.make(secret) })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Service"] =>
+  Result.match(settings(options), {
+    onSuccess: service,
+    onFailure: (error) => SmsProvider.SmsProvider.of({ provider: "vonage", send: () => Effect.fail(error) })
+  })
+
+const build = (options: Options) =>
+  Effect.map(
+    Effect.suspend(() => Effect.fromResult(settings(options))),
+    service
+  )
+
+/**
+ * The Vonage `SmsProvider` layer. Fails to build with `Misconfigured`, naming
+ * the option, for the options {@link make} refuses.
  *
  * @example
  * ```ts
@@ -143,11 +201,13 @@ export const make = (options: Options): (typeof SmsProvider.SmsProvider)["Servic
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<SmsProvider.SmsProvider> =>
-  Layer.succeed(SmsProvider.SmsProvider, make(options))
+export const layer = (options: Options): Layer.Layer<SmsProvider.SmsProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(SmsProvider.SmsProvider, build(options))
 
 /**
- * The Vonage layer with its options read from `Config` (secrets as `Config.Redacted`).
+ * The Vonage layer with its options read from `Config` (secrets as
+ * `Config.Redacted`). A value that cannot be read or fails its check fails the
+ * layer as `Misconfigured`, naming the variable or the option, as in {@link layer}.
  *
  * @example
  * ```ts
@@ -159,5 +219,7 @@ export const layer = (options: Options): Layer.Layer<SmsProvider.SmsProvider> =>
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (config: Config.Wrap<Options>): Layer.Layer<SmsProvider.SmsProvider, Config.ConfigError> =>
-  Layer.effect(SmsProvider.SmsProvider, Effect.map(Config.unwrap(config), make))
+export const layerConfig = (
+  config: Config.Wrap<Options>
+): Layer.Layer<SmsProvider.SmsProvider, IntegrationError.IntegrationError> =>
+  Layer.effect(SmsProvider.SmsProvider, Effect.flatMap(AdapterConfig.unwrap("vonage", config), build))

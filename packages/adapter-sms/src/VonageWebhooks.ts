@@ -17,13 +17,19 @@
  * its body. They are `<message_uuid>:<status>` (Messages API),
  * `<messageId>:<status>` (receipts) and `<message_uuid>` (inbound messages).
  *
+ * `layer` and `layerConfig` fail to build with `Misconfigured` naming the
+ * option when `signatureSecret` is empty or blank, `maxAge` is not a duration
+ * more than zero and within 24.8 days, or `smsSignatureMethod` is not one of
+ * Vonage's; a source from `make` refuses every delivery such options cannot
+ * check, naming the option.
+ *
  * @since 0.1.0
  */
-import { Config, Duration, Effect, Layer, Redacted, Schema } from "effect"
-import { type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Duration, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { AdapterConfig, type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
 import { decode, Inbound, isoTime, MessageStatus, Receipt, receiptTime } from "./internal/vonageDelivery.ts"
 import { checkJwt, checkSig, type SmsSignatureMethod, type Window } from "./internal/vonageSignature.ts"
-import { fromVerify } from "./internal/webhookSource.ts"
+import { fromVerify, whenValid } from "./internal/webhookSource.ts"
 
 /** How old (or how far ahead) a signature may be unless the options say otherwise. @since 0.1.0 */
 export const DEFAULT_MAX_AGE: Duration.Duration = Duration.minutes(5)
@@ -36,7 +42,7 @@ export const DEFAULT_MAX_AGE: Duration.Duration = Duration.minutes(5)
 export interface Options {
   /** The account's signature secret (Dashboard → API settings). */
   readonly signatureSecret: Redacted.Redacted<string>
-  /** How far `iat` / `timestamp` may be from the time of receipt, either way (default 5 minutes). */
+  /** How far `iat` / `timestamp` may be from the time of receipt, either way (default 5 minutes; more than zero, at most 24.8 days). */
   readonly maxAge?: Duration.Input | undefined
   /** How SMS API webhooks are signed: `md5hash` (default), `md5hmac`, `sha1hmac`, `sha256hmac` or `sha512hmac`. */
   readonly smsSignatureMethod?: SmsSignatureMethod | undefined
@@ -135,10 +141,15 @@ const messagesEvent = (body: string, iat: number, receivedAt: number): Verified 
  * @since 0.1.0
  */
 export const make = (options: Options): WebhookSource.WebhookSource["Service"] => {
-  const maxAgeMillis = Duration.toMillis(options.maxAge ?? DEFAULT_MAX_AGE)
-  const method = options.smsSignatureMethod ?? "md5hash"
+  const checked = Result.all({ maxAge: maxAgeOf(options), method: methodOf(options) })
+  const secret = Redacted.value(options.signatureSecret)
+  if (Result.isFailure(checked)) {
+    const refusal = refuse(checked.failure.reason.message)
+    return fromVerify("vonage", () => refusal)
+  }
+  const maxAgeMillis = Duration.toMillis(checked.success.maxAge)
+  const method = checked.success.method
   const verify = (request: WebhookSource.WebhookRequest): Verified => {
-    const secret = Redacted.value(options.signatureSecret)
     // An empty secret would make md5hash signatures computable by anyone.
     if (secret === "") return refuse("no signatureSecret is configured")
     const window: Window = { receivedAt: request.receivedAt, maxAgeMillis }
@@ -155,11 +166,38 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
     const refused = checkSig(params, secret, method, window)
     return refused === undefined ? receiptEvent(params, request.receivedAt) : refuse(refused)
   }
-  return fromVerify("vonage", verify)
+  return fromVerify("vonage", verify, [secret])
 }
 
+const METHODS: ReadonlyArray<SmsSignatureMethod> = ["md5hash", "md5hmac", "sha1hmac", "sha256hmac", "sha512hmac"]
+
+const maxAgeOf = (options: Options) => AdapterConfig.timeout("vonage", "maxAge", options.maxAge ?? DEFAULT_MAX_AGE)
+
+const methodOf = (options: Options): AdapterConfig.Check<SmsSignatureMethod> => {
+  const method = options.smsSignatureMethod ?? "md5hash"
+  return METHODS.includes(method)
+    ? Result.succeed(method)
+    : Result.fail(
+        AdapterConfig.misconfigured("vonage", "smsSignatureMethod", `is not one of Vonage's: ${METHODS.join(", ")}`)
+      )
+}
+
+const build = (options: Options) =>
+  whenValid(
+    "vonage",
+    () =>
+      Result.all([
+        AdapterConfig.nonEmptySecret("vonage", "signatureSecret", options.signatureSecret),
+        maxAgeOf(options),
+        methodOf(options)
+      ]),
+    () => make(options)
+  )
+
 /**
- * The Vonage `WebhookSource` layer.
+ * The Vonage `WebhookSource` layer. Fails to build with `Misconfigured`,
+ * naming the option, for an empty `signatureSecret`, a `maxAge` no timer can
+ * hold or an unknown `smsSignatureMethod`.
  *
  * @example
  * ```ts
@@ -170,8 +208,8 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource> =>
-  Layer.succeed(WebhookSource.WebhookSource, make(options))
+export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(WebhookSource.WebhookSource, build(options))
 
 /**
  * The Vonage webhook source with its options read from `Config` (the secret as `Config.Redacted`).
@@ -187,8 +225,11 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  */
 export const layerConfig = (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, Config.ConfigError> =>
-  Layer.effect(WebhookSource.WebhookSource, Effect.map(Config.unwrap(config), make))
+): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
+  Layer.effect(
+    WebhookSource.WebhookSource,
+    Effect.flatMap(AdapterConfig.unwrap("vonage", config, "webhook.configure"), build)
+  )
 
 /**
  * Turns a verified Vonage event into delivery events. Messages API:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Config, ConfigProvider, Duration, Effect, Redacted } from "effect"
-import { SmsProvider } from "@wedsync/core"
+import { Cause, Config, ConfigProvider, Duration, Effect, Exit, Redacted } from "effect"
+import { IntegrationError, SmsProvider } from "@wedsync/core"
 import { SmsProviderContract } from "@wedsync/testkit"
 import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
 import twilio from "twilio"
@@ -66,6 +66,17 @@ describe("twilioErrors.classify", () => {
     const reset = classify("send", { cause: { isAxiosError: true, code: "ECONNRESET" } }, 1500)
     expect(reset.reason._tag).toBe("Unavailable")
   })
+
+  it("a throw before any request went out is Misconfigured in its own words, never 'answered with something unexpected'", () => {
+    const cause = new Error("accountSid must start with AC; token s3cr3t-canary-token")
+    const error = classify("send", { cause, headers: undefined, sent: false, secrets: ["s3cr3t-canary-token"] }, 1500)
+    expect(error.reason._tag).toBe("Misconfigured")
+    expect(error.message).toBe(
+      "twilio.send: no request was made: Error: accountSid must start with AC; token <redacted>"
+    )
+    // After a request went out, the same throw is still a garbled answer.
+    expect(classify("send", { cause, headers: undefined, sent: true }, 1500).reason._tag).toBe("Unavailable")
+  })
 })
 
 describe("Twilio.layer", () => {
@@ -104,7 +115,7 @@ describe("Twilio.layer", () => {
     )
   )
 
-  it.effect("layerConfig fails with a ConfigError when the token is missing", () =>
+  it.effect("layerConfig fails as Misconfigured, naming the variable, when the token is missing", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(
         Effect.provide(
@@ -116,6 +127,9 @@ describe("Twilio.layer", () => {
         )
       )
       expect(exit._tag).toBe("Failure")
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      expect(IntegrationError.isIntegrationError(error) && error.reason._tag).toBe("Misconfigured")
+      expect(String(error)).toContain("TWILIO_AUTH_TOKEN")
     }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ TWILIO_ACCOUNT_SID: "AC0" }))))
   )
 })

@@ -53,6 +53,16 @@ describe("vonageErrors.classify", () => {
     expect(classify("send", { cause }, 1000).reason._tag).toBe("Misconfigured")
   })
 
+  it("a throw before any request went out is Misconfigured in its own words, the secret taken out", () => {
+    const cause = new TypeError("Invalid URL: rest.nexmo.com?api_secret=Vx7Qm2Rt9Lp4Ns6K")
+    const error = classify("send", { cause, sent: false, secrets: ["Vx7Qm2Rt9Lp4Ns6K"] }, 1000)
+    expect(error.reason._tag).toBe("Misconfigured")
+    expect(error.message).toBe(
+      "vonage.send: no request was made: TypeError: Invalid URL: rest.nexmo.com?api_secret=<redacted>"
+    )
+    expect(classify("send", { cause, sent: true }, 1000).reason._tag).toBe("Unavailable")
+  })
+
   it("HTTP errors: problem type first, then status; Retry-After and instance read", () => {
     const error = classify(
       "send",

@@ -20,9 +20,9 @@
  * @since 0.1.0
  */
 import { Duration } from "effect"
+import { MAX_TIMER_MILLIS } from "./internal/timers.ts"
 
 /** The longest delay a Node timer can wait (about 24.8 days); longer ones fire at once. */
-const MAX_TIMER_MILLIS = 2_147_483_647
 
 /** A signal that never aborts. */
 const never = (): AbortSignal => new AbortController().signal

@@ -11,6 +11,12 @@
  * called. The result names the provider that served and every attempt; when
  * every step fails the `FailoverError` does the same.
  *
+ * One provider's fault never fails the whole call: a step whose layer failed
+ * to build with an `IntegrationError` (an empty key, a negative timeout) is a
+ * {@link BrokenStep} that fails every call at once with that error, and a
+ * defect inside a step (an SDK's or our own throw) is that provider's
+ * `Misconfigured` failure, logged with its cause.
+ *
  * Operator overrides (`Overrides`) are honoured: a pinned provider starts the
  * plan (the steps before it are skipped, reason `"Pinned"`), a disabled one is
  * skipped (reason `"Disabled"`), a forced circuit is admitted or skipped as forced.
@@ -37,11 +43,14 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Schema, type Scope } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, type Layer, Schema, type Scope } from "effect"
 import * as IntegrationError from "./IntegrationError.ts"
 import * as Policy from "./Policy.ts"
 import { CorrelationId } from "./Correlation.ts"
 import { Resilience } from "./Resilience.ts"
+import { asProviderFailure, type BrokenStep, buildSteps, callOf } from "./internal/failoverSteps.ts"
+
+export { BrokenStep } from "./internal/failoverSteps.ts"
 
 /** Any port: a service that names its provider. @since 0.1.0 */
 export interface Port {
@@ -170,16 +179,26 @@ export const isProviderFailure = (u: unknown): u is ProviderFailure =>
   "service" in u &&
   typeof u.service === "string"
 
-/** An ordered plan of built providers for one port. @since 0.1.0 */
+/** An ordered plan of built providers for one port; a provider that could not be built is a {@link BrokenStep}. @since 0.1.0 */
 export interface Plan<S extends Port> {
   readonly service: Policy.ServiceType
-  readonly steps: ReadonlyArray<S>
+  readonly steps: ReadonlyArray<S | BrokenStep>
 }
 
 /**
  * Builds a plan from provider layers, in the order they should be tried. The
- * layers are built once, in the current scope.
+ * layers are built once, in the current scope. A layer that fails with an
+ * `IntegrationError` becomes a {@link BrokenStep} (logged as a warning); the
+ * plan fails, with the first error, only when no layer builds.
  *
+ * @example
+ * ```ts
+ * const plan = yield* Failover.plan(EmailProvider.EmailProvider, {
+ *   service: "email",
+ *   steps: [Resend.layer({ apiKey: Redacted.make("") }), Postmark.layer(postmarkOptions)]
+ * })
+ * // plan.steps[0]: BrokenStep "resend.configure: apiKey is empty"; every send goes to Postmark
+ * ```
  * @since 0.1.0
  */
 export const plan = <I, S extends Port, E, R>(
@@ -189,10 +208,7 @@ export const plan = <I, S extends Port, E, R>(
     readonly steps: readonly [Layer.Layer<I, E, R>, ...Array<Layer.Layer<I, E, R>>]
   }
 ): Effect.Effect<Plan<S>, E, R | Scope.Scope> =>
-  Effect.map(
-    Effect.forEach(options.steps, (step) => Effect.map(Layer.build(step), (context) => Context.get(context, tag))),
-    (steps) => ({ service: options.service, steps })
-  )
+  Effect.map(buildSteps(tag, options.service, options.steps), (steps) => ({ service: options.service, steps }))
 
 /**
  * Builds a plan from services already at hand (tests, or providers built elsewhere).
@@ -259,18 +275,17 @@ export const run = <S extends Port, A, R>(
         }
         return step(index + 1)
       }
-      return Effect.matchEffect(
-        resilience.protect(use(service), { service: plan.service, provider: service.provider, operation }),
-        {
-          onSuccess: (value) => {
-            attempts.push({
-              provider: service.provider,
-              outcome: "success",
-              durationMillis: clock.currentTimeMillisUnsafe() - startedAt
-            })
-            return Effect.succeed({ value, provider: service.provider, attempts })
-          },
-          onFailure: (error) => {
+      return Effect.matchCauseEffect(callOf(resilience, plan.service, service, operation, use), {
+        onSuccess: (value) => {
+          attempts.push({
+            provider: service.provider,
+            outcome: "success",
+            durationMillis: clock.currentTimeMillisUnsafe() - startedAt
+          })
+          return Effect.succeed({ value, provider: service.provider, attempts })
+        },
+        onFailure: (cause) =>
+          asProviderFailure(cause, service.provider, operation, (error) => {
             lastError = error
             attempts.push({
               provider: service.provider,
@@ -281,9 +296,8 @@ export const run = <S extends Port, A, R>(
             if (lastStep(error)) return Effect.fail(exhausted(plan, operation, attempts, error))
             if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
             return step(index + 1)
-          }
-        }
-      )
+          })
+      })
     }
     return step(startOf(resilience, plan, attempts))
   })
@@ -333,16 +347,15 @@ export const hedge = <S extends Port, A, R>(
       const service = plan.steps[index]!
       const attempt = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
-        return yield* resilience
-          .protect(use(service), { service: plan.service, provider: service.provider, operation })
-          .pipe(
-            Effect.matchEffect({
-              onSuccess: (value) =>
-                Effect.map(Clock.currentTimeMillis, (now): Outcome => {
-                  attempts.push({ provider: service.provider, outcome: "success", durationMillis: now - startedAt })
-                  return { value, provider: service.provider, attempts }
-                }),
-              onFailure: (error) =>
+        return yield* callOf(resilience, plan.service, service, operation, use).pipe(
+          Effect.matchCauseEffect({
+            onSuccess: (value) =>
+              Effect.map(Clock.currentTimeMillis, (now): Outcome => {
+                attempts.push({ provider: service.provider, outcome: "success", durationMillis: now - startedAt })
+                return { value, provider: service.provider, attempts }
+              }),
+            onFailure: (cause) =>
+              asProviderFailure(cause, service.provider, operation, (error) =>
                 Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, void> => {
                   errors.push(error)
                   attempts.push({
@@ -353,8 +366,9 @@ export const hedge = <S extends Port, A, R>(
                   })
                   return error.canFailover ? Effect.fail(undefined) : Effect.succeed({ stop: error })
                 })
-            })
-          )
+              )
+          })
+        )
       })
       if (index + 1 >= plan.steps.length) return attempt
       return Effect.gen(function* () {

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 export * as AbortSignals from "./AbortSignals.ts"
+export * as AdapterConfig from "./AdapterConfig.ts"
 export * as Audit from "./Audit.ts"
 export * as CalendarProvider from "./CalendarProvider.ts"
 export * as ConstantTime from "./ConstantTime.ts"

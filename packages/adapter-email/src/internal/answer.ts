@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { RetryAfter } from "@wedsync/core"
+import { Redaction, RetryAfter } from "@wedsync/core"
 
 /**
  * Retry-After as delta seconds or an HTTP date: core's one reading of it.
@@ -15,12 +15,18 @@ import { RetryAfter } from "@wedsync/core"
 export const parseRetryAfter: typeof RetryAfter.parse = RetryAfter.parse
 
 /**
- * `text` with every secret replaced, so a provider that echoes a key back
- * cannot leak it into an error.
+ * `text` with every secret replaced — the adapter's own, and anything
+ * `Redaction` knows as one — so a provider that echoes a key back cannot leak
+ * it into an error.
  *
  * @internal
  */
 export const scrub = (text: string | undefined, secrets: ReadonlyArray<string>): string | undefined =>
   text === undefined
     ? undefined
-    : secrets.reduce((result, secret) => (secret.length === 0 ? result : result.split(secret).join("[redacted]")), text)
+    : Redaction.redactText(
+        secrets.reduce(
+          (result, secret) => (secret.length === 0 ? result : result.split(secret).join(Redaction.REDACTED)),
+          text
+        )
+      )

@@ -9,16 +9,26 @@
  * made per call (it is a plain object) so each call has its own signal. The SDK
  * never retries.
  *
+ * The options are checked first (core's `AdapterConfig`): an empty token, a
+ * base URL that does not parse or a timeout no timer can hold is the
+ * `Misconfigured` error naming the option, and whatever still throws in a call
+ * is classified the same way, never a defect.
+ *
  * @internal
  */
-import { Duration, Effect, Redacted } from "effect"
-import { AbortSignals, type IntegrationError } from "@wedsync/core"
+import { Duration, Effect, Redacted, Result } from "effect"
+import { AbortSignals, AdapterConfig, type IntegrationError } from "@wedsync/core"
 import { ServerClient } from "postmark"
 import { parseRetryAfter } from "./answer.ts"
 import { classify } from "./postmarkErrors.ts"
 
 /** Postmark's API. @internal */
 export const defaultBaseUrl = "https://api.postmarkapp.com"
+
+const PROVIDER = "postmark"
+
+/** The SDK's own timeout unless the options give another. @internal */
+export const defaultTimeout: Duration.Duration = Duration.seconds(10)
 
 /** What a connection to Postmark's API needs: the options `Postmark.layer` takes. @internal */
 export interface ConnectionOptions {
@@ -29,6 +39,7 @@ export interface ConnectionOptions {
 
 /** The fetch wrapper's record of a call's one HTTP exchange. */
 interface Exchange {
+  requested?: boolean
   status?: number
   retryAfter?: Duration.Duration
   timeoutSignal?: AbortSignal
@@ -46,22 +57,50 @@ export type Call = <A>(
   run: (sdk: ServerClient) => Promise<A>
 ) => Effect.Effect<Answer<A>, IntegrationError.IntegrationError>
 
+/** A caller, and the secrets it must keep out of errors. @internal */
+export interface Connection {
+  readonly call: Call
+  readonly secrets: ReadonlyArray<string>
+}
+
 /**
- * A caller bound to one server token, base URL and timeout (default 10 s).
+ * A connection whose every call fails with `error`: what `make` runs on with
+ * options that failed their check.
  *
  * @internal
  */
-export const connect = (options: ConnectionOptions): { readonly call: Call; readonly serverToken: string } => {
-  const serverToken = Redacted.value(options.serverToken)
-  const base = new URL(options.baseUrl ?? defaultBaseUrl)
-  const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
+export const failing = (error: IntegrationError.IntegrationError): Connection => ({
+  call: () => Effect.fail(error),
+  secrets: []
+})
+
+/**
+ * A caller bound to one server token, base URL and timeout (default 10 s), or
+ * the `Misconfigured` error naming the first option that cannot work.
+ *
+ * @internal
+ */
+export const connect = (options: ConnectionOptions): AdapterConfig.Check<Connection> => {
+  const checked = Result.all({
+    serverToken: Result.map(AdapterConfig.nonEmptySecret(PROVIDER, "serverToken", options.serverToken), Redacted.value),
+    base: AdapterConfig.baseUrl(PROVIDER, "baseUrl", options.baseUrl ?? defaultBaseUrl),
+    timeout: AdapterConfig.timeout(PROVIDER, "timeout", options.timeout ?? defaultTimeout)
+  })
+  return Result.map(checked, ({ serverToken, base, timeout }) => ({
+    call: caller(serverToken, base, timeout),
+    secrets: [serverToken]
+  }))
+}
+
+const caller = (serverToken: string, base: URL, timeout: Duration.Duration): Call => {
   const client = (signal: AbortSignal, exchange: Exchange) =>
     new ServerClient(serverToken, {
       useHttps: base.protocol === "https:",
       requestHost: base.host,
-      // The SDK counts its timeout in seconds; an infinite one becomes the longest a timer can wait.
-      timeout: Math.min(Duration.toMillis(timeout), 2_147_483_647) / 1000,
+      // The SDK counts its timeout in seconds.
+      timeout: Duration.toMillis(timeout) / 1000,
       fetch: async (input, init) => {
+        exchange.requested = true
         const own = init?.signal ?? undefined
         if (own !== undefined) exchange.timeoutSignal = own
         const response = await fetch(input, {
@@ -83,11 +122,15 @@ export const connect = (options: ConnectionOptions): { readonly call: Call; read
         catch: (cause) =>
           classify(operation, cause, {
             ...exchange,
+            requested: exchange.requested === true,
             timedOut: exchange.timeoutSignal?.aborted === true,
             timeout,
             secrets: [serverToken]
           })
       }).pipe(Effect.map((value) => ({ value, status: exchange.status })))
-    })
-  return { call, serverToken }
+    }).pipe(
+      // Nothing thrown in a call escapes as a defect.
+      Effect.catchDefect((defect) => Effect.fail(AdapterConfig.fromDefect(PROVIDER, operation, defect, [serverToken])))
+    )
+  return call
 }

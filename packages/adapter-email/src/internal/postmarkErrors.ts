@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Duration } from "effect"
-import { IntegrationError, StatusReason } from "@wedsync/core"
+import { AdapterConfig, IntegrationError, StatusReason } from "@wedsync/core"
 import { Errors } from "postmark"
 import { scrub } from "./answer.ts"
 
@@ -20,6 +20,8 @@ export interface Observed {
   readonly timeout: Duration.Duration
   /** Values that must never appear in the error (the server token). */
   readonly secrets?: ReadonlyArray<string> | undefined
+  /** Whether the SDK got as far as fetching; absent when unknown. */
+  readonly requested?: boolean | undefined
 }
 
 /**
@@ -79,6 +81,12 @@ export const tagFor = (status: number, code: number): IntegrationError.AnswerRea
  */
 export const classify = (operation: string, cause: unknown, observed: Observed): IntegrationError.IntegrationError => {
   const error = cause instanceof Errors.PostmarkError ? cause : undefined
+  // The SDK or our code threw before any request: nothing Postmark did, and no retry will help.
+  if (error === undefined && observed.requested === false) {
+    const words = AdapterConfig.describeDefect(cause, observed.secrets)
+    const reason = new IntegrationError.Misconfigured({ description: `no request was made: ${words}` })
+    return IntegrationError.make("postmark", operation, reason)
+  }
   const status =
     error !== undefined && error.statusCode > 0 ? error.statusCode : observed.status === 0 ? undefined : observed.status
   const code = error !== undefined && error.code > 0 ? error.code : undefined

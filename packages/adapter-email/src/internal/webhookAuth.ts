@@ -6,7 +6,8 @@
  * @internal
  */
 import { BlockList, isIP } from "node:net"
-import { ConstantTime, IntegrationError } from "@wedsync/core"
+import { Effect, Result } from "effect"
+import { AdapterConfig, ConstantTime, IntegrationError, type WebhookSource } from "@wedsync/core"
 
 /**
  * Whether two strings are equal, in time independent of where they differ
@@ -31,6 +32,36 @@ export const unreadable = (
 /** A source built with options it cannot work with. @internal */
 export const misconfigured = (provider: string, description: string): IntegrationError.IntegrationError =>
   IntegrationError.make(provider, "webhook.configure", new IntegrationError.Misconfigured({ description }))
+
+/**
+ * A bounded wait among a source's options (a tolerance), checked like an
+ * adapter's timeout and failing as the source's {@link misconfigured}.
+ *
+ * @internal
+ */
+export const window = (provider: string, field: string, value: Parameters<typeof AdapterConfig.timeout>[2]) =>
+  Result.mapError(AdapterConfig.timeout(provider, field, value), (error) =>
+    misconfigured(provider, error.reason.message)
+  )
+
+/**
+ * A source's `verify` that never throws: a delivery that makes the check
+ * throw is refused as `PayloadInvalid`, with the thrown words and no secret.
+ *
+ * @internal
+ */
+export const guarded =
+  (
+    provider: string,
+    secrets: ReadonlyArray<string>,
+    verify: WebhookSource.WebhookSource["Service"]["verify"]
+  ): WebhookSource.WebhookSource["Service"]["verify"] =>
+  (request) =>
+    Effect.suspend(() => verify(request)).pipe(
+      Effect.catchDefect((defect) =>
+        Effect.fail(unreadable(provider, "webhook", `unexpected ${AdapterConfig.describeDefect(defect, secrets)}`))
+      )
+    )
 
 /** `::ffff:192.0.2.1` (an IPv4 peer on a dual-stack socket) as `192.0.2.1`. */
 const normalize = (address: string): string => {

@@ -10,7 +10,8 @@
  * escape sequence or a surrogate pair) is never split across parts, as the
  * providers do it.
  */
-import { IntegrationError } from "@wedsync/core"
+import { Result } from "effect"
+import { AdapterConfig, IntegrationError } from "@wedsync/core"
 
 /** The GSM 03.38 basic character set (one septet each). */
 const GSM_BASIC = new Set(
@@ -95,4 +96,15 @@ export const check = (
       description: `message takes ${counted.segments} ${counted.encoding} segments (${counted.units} units), more than the ${maxSegments} allowed`
     })
   )
+}
+
+/**
+ * The `maxSegments` option checked: a whole number of at least one, else the
+ * `Misconfigured` error naming it (a NaN or zero limit would refuse every body).
+ */
+export const checkMax = (provider: string, value: number | undefined): AdapterConfig.Check<number> => {
+  const max = value ?? DEFAULT_MAX_SEGMENTS
+  return Number.isSafeInteger(max) && max >= 1
+    ? Result.succeed(max)
+    : Result.fail(AdapterConfig.misconfigured(provider, "maxSegments", `is ${max}: give a whole number of at least 1`))
 }

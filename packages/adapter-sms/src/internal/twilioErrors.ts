@@ -4,16 +4,21 @@
  * response) to a reason. Twilio's `RestException` carries no headers, so the
  * adapter hands over `lastResponse.headers` for Retry-After and
  * `Twilio-Request-Id`. Messages never carry credentials: only Twilio's own
- * error text, or an axios error code.
+ * error text, an axios error code, or (for a throw before any request) the
+ * thrown words with the secrets taken out.
  */
 import { Duration } from "effect"
-import { IntegrationError, RetryAfter, StatusReason } from "@wedsync/core"
+import { AdapterConfig, IntegrationError, RetryAfter, StatusReason } from "@wedsync/core"
 import twilio from "twilio"
 
 /** What a failed call left behind: the thrown value and the headers of the answer, if one came. */
 export interface Failure {
   readonly cause: unknown
   readonly headers?: Readonly<Record<string, unknown>> | undefined
+  /** Whether a request went out; `false` when the SDK or our code threw first. */
+  readonly sent?: boolean | undefined
+  /** Values that must never appear in the error (the Auth Token). */
+  readonly secrets?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -81,8 +86,9 @@ const isCanceled = (cause: unknown): boolean =>
 
 /**
  * Classifies what a Twilio call threw: `RestException` by Twilio code (then by
- * HTTP status), axios timeouts as TimedOut, every other network failure and a
- * garbled answer as Unavailable. `codes` replaces the code table for an
+ * HTTP status), axios timeouts as TimedOut, a throw before any request went
+ * out (the SDK's `accountSid must start with AC`) as Misconfigured, every
+ * other network failure and a garbled answer as Unavailable. `codes` replaces the code table for an
  * operation where a code means something else (20404 on a lookup).
  *
  * @example
@@ -119,6 +125,11 @@ export const classify = (
       operation,
       new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) })
     )
+  }
+  if (failure.sent === false && !isAxiosError(cause) && !isCanceled(cause)) {
+    const words = AdapterConfig.describeDefect(cause, failure.secrets)
+    const reason = new IntegrationError.Misconfigured({ description: `no request was made: ${words}` })
+    return IntegrationError.make("twilio", operation, reason)
   }
   const description = isCanceled(cause)
     ? "request aborted"

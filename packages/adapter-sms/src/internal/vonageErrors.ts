@@ -9,7 +9,7 @@
  */
 import { SMSFailure } from "@vonage/sms"
 import { Duration } from "effect"
-import { IntegrationError, RetryAfter, StatusReason } from "@wedsync/core"
+import { AdapterConfig, IntegrationError, RetryAfter, StatusReason } from "@wedsync/core"
 
 /** What a failed call left behind: the thrown value, and for an HTTP error its status, headers and body. */
 export interface Failure {
@@ -17,6 +17,10 @@ export interface Failure {
   readonly status?: number | undefined
   readonly headers?: Headers | undefined
   readonly body?: string | undefined
+  /** Whether a request went out; `false` when the SDK or our code threw first. */
+  readonly sent?: boolean | undefined
+  /** Values that must never appear in the error (the API secret). */
+  readonly secrets?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -107,8 +111,9 @@ const classifyHttp = (operation: string, failure: Failure & { readonly status: n
 
 /**
  * Classifies what an SMS API call threw: a per-message status by its number,
- * an HTTP error by problem type then status, a timeout as TimedOut, any other
- * network failure or garbled answer as Unavailable.
+ * an HTTP error by problem type then status, a timeout as TimedOut, a throw
+ * before any request went out as Misconfigured, any other network failure or
+ * garbled answer as Unavailable.
  *
  * @example
  * ```ts
@@ -141,6 +146,11 @@ export const classify = (
       operation,
       new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) })
     )
+  }
+  if (failure.sent === false) {
+    const words = AdapterConfig.describeDefect(cause, failure.secrets)
+    const reason = new IntegrationError.Misconfigured({ description: `no request was made: ${words}` })
+    return IntegrationError.make("vonage", operation, reason)
   }
   const description =
     cause instanceof TypeError && cause.message === "fetch failed"
