@@ -11,6 +11,7 @@
  *    by reconciliation, a forged one refused (deliveries.ts).
  */
 import { Effect, Fiber, Layer, Stream } from "effect"
+import { SimulatorRegistry } from "@wedsync/testkit"
 import { EmailProvider, Failover, Health, Policy, Resilience, WeddingContext } from "@wedsync/core"
 import { Notifications } from "@wedsync/notifications"
 import * as DeliveryScenario from "./deliveries.ts"
@@ -110,10 +111,11 @@ const channels = (providers: Providers.Providers) =>
 export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const providers = yield* Providers.start
   const resend = providers.simulators.resend
+  // The playground's adapters are configured from the simulators: a provider that fails to build is a bug here.
   const plan = yield* Failover.plan(EmailProvider.EmailProvider, {
     service: "email",
     steps: [providers.resend, providers.postmark]
-  })
+  }).pipe(Effect.orDie)
   const events: Array<Health.Event> = []
   const watcher = yield* Effect.forkChild(
     Stream.runForEach(Health.changes, (event) => Effect.sync(() => events.push(event)))
@@ -140,4 +142,10 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
   return { deliveries, events, health, weddingDay, notices, afterSending }
-}).pipe(Effect.scoped, Effect.provide(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))))
+}).pipe(
+  Effect.scoped,
+  Effect.provide(
+    // The providers the playground runs: a misspelt name in its overrides fails here, naming it.
+    Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides, { knownProviders: SimulatorRegistry.names })))
+  )
+)

@@ -28,6 +28,7 @@
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
 import { NonEmptyString } from "./Fields.ts"
+import { named, reportingAll } from "./internal/construct.ts"
 
 const isTimeZone = (zone: string): boolean => {
   try {
@@ -167,10 +168,20 @@ const eventFields = {
   status: Schema.optional(EventStatus)
 }
 
+const CalendarEventFields = Schema.Struct({
+  id: Schema.optional(NonEmptyString),
+  ...eventFields,
+  start: EventTime,
+  end: EventTime,
+  updated: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+}).check(endAfterStart)
+
 /**
  * A calendar event. Supply `id` on insert to make the insert idempotent
  * (Google wants 5 to 1024 characters of lower-case base32hex: `a`–`v` and
  * `0`–`9`). `updated` is set by the provider, in epoch milliseconds (UTC).
+ * A bad field makes the constructor throw `Fields.InvalidFields` naming it,
+ * e.g. `CalendarEvent is invalid: end: end must be after start`.
  *
  * @example
  * ```ts
@@ -186,14 +197,24 @@ const eventFields = {
  * @since 0.1.0
  */
 export class CalendarEvent extends Schema.Class<CalendarEvent>("@wedsync/core/CalendarProvider/CalendarEvent")(
-  Schema.Struct({
-    id: Schema.optional(NonEmptyString),
-    ...eventFields,
-    start: EventTime,
-    end: EventTime,
-    updated: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
-  }).check(endAfterStart)
-) {}
+  CalendarEventFields
+) {
+  /** Checks every field; throws `Fields.InvalidFields` naming each bad one. */
+  constructor(input: (typeof CalendarEventFields)["~type.make.in"], options?: Schema.MakeOptions) {
+    try {
+      super(input, reportingAll(options))
+    } catch (cause) {
+      throw named("CalendarEvent", cause)
+    }
+  }
+  /** As `new CalendarEvent(input)` (an instance is returned as it is). */
+  static override make(
+    input: (typeof CalendarEventFields)["~type.make.in"],
+    options?: Schema.MakeOptions
+  ): CalendarEvent {
+    return input instanceof CalendarEvent ? input : new CalendarEvent(input, options)
+  }
+}
 
 /**
  * The fields to change in an event; absent fields are left as they are.

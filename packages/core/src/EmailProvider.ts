@@ -27,11 +27,14 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { IntegrationError } from "./IntegrationError.ts"
-import { EpochMillis, Metadata, NonEmptyString } from "./Fields.ts"
+import { BodyText, EpochMillis, HeaderText, Metadata, NonEmptyString, textProblem } from "./Fields.ts"
+import { named, reportingAll } from "./internal/construct.ts"
 
 /**
  * An email address, bare (`ana@example.com`) or with a display name
  * (`Ana Lopez <ana@example.com>`), the two forms Resend and Postmark accept.
+ * It travels in a header, so no control character (a line break would start
+ * a header of the sender's choosing) and no lone surrogate.
  *
  * @example
  * ```ts
@@ -40,6 +43,7 @@ import { EpochMillis, Metadata, NonEmptyString } from "./Fields.ts"
  * @since 0.1.0
  */
 export const EmailAddress = Schema.String.check(
+  Schema.makeFilter((address: string) => textProblem(address)),
   Schema.isPattern(/^(?:[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+|[^<>]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>)$/, {
     message: "expected an email address like ana@example.com or Ana <ana@example.com>"
   })
@@ -70,7 +74,7 @@ export type Recipients = typeof Recipients.Type
  * ```
  * @since 0.1.0
  */
-export const EmailTag = Schema.Struct({ name: NonEmptyString, value: Schema.String })
+export const EmailTag = Schema.Struct({ name: HeaderText.check(Schema.isMinLength(1)), value: HeaderText })
 
 /** @since 0.1.0 */
 export type EmailTag = typeof EmailTag.Type
@@ -82,10 +86,53 @@ const hasBody = Schema.makeFilter<{ readonly text?: string | undefined; readonly
       : "an email needs a text or html body (or both)"
 )
 
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * Extra headers, name to value. A name is letters, digits and
+ * `!#$%&'*+-.^_`|~` (RFC 9110's token); a value is {@link Fields.HeaderText}.
+ * A bad name is refused by name, never dropped.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(EmailProvider.Headers)({ "X-Entity-Ref-ID": "w_123" })
+ * ```
+ * @since 0.1.0
+ */
+export const Headers = Schema.Record(Schema.String, HeaderText).check(
+  Schema.makeFilter((headers: { readonly [name: string]: string }) => {
+    const bad = Object.keys(headers).find((name) => !headerName.test(name))
+    return bad === undefined
+      ? undefined
+      : { path: [bad], issue: "expected a header name like X-Entity-Ref-ID (letters, digits and !#$%&'*+-.^_`|~ only)" }
+  })
+)
+
+const EmailMessageFields = Schema.Struct({
+  from: EmailAddress,
+  to: Recipients,
+  cc: Schema.optional(Recipients),
+  bcc: Schema.optional(Recipients),
+  replyTo: Schema.optional(Recipients),
+  subject: HeaderText,
+  text: Schema.optional(BodyText),
+  html: Schema.optional(BodyText),
+  headers: Schema.optional(Headers),
+  tags: Schema.optional(Schema.Array(EmailTag)),
+  idempotencyKey: Schema.optional(HeaderText.check(Schema.isMinLength(1))),
+  metadata: Schema.optional(Metadata)
+}).check(hasBody)
+
 /**
  * An email to send. At least one of `text` and `html` must be non-empty.
  * `idempotencyKey` is passed to providers that honour one (Resend) so a retry
  * after an ambiguous failure is not sent twice.
+ *
+ * Header fields (addresses with their display names, `subject`, `headers`,
+ * tags, the idempotency key) refuse every control character and lone
+ * surrogates; `text` and `html` allow tab, line feed and carriage return. A bad
+ * field makes the constructor throw `Fields.InvalidFields` naming it, e.g.
+ * `EmailMessage is invalid: subject: must not contain control characters; found U+000A (line feed) at index 9`.
  *
  * @example
  * ```ts
@@ -102,21 +149,24 @@ const hasBody = Schema.makeFilter<{ readonly text?: string | undefined; readonly
  * @since 0.1.0
  */
 export class EmailMessage extends Schema.Class<EmailMessage>("@wedsync/core/EmailProvider/EmailMessage")(
-  Schema.Struct({
-    from: EmailAddress,
-    to: Recipients,
-    cc: Schema.optional(Recipients),
-    bcc: Schema.optional(Recipients),
-    replyTo: Schema.optional(Recipients),
-    subject: Schema.String,
-    text: Schema.optional(Schema.String),
-    html: Schema.optional(Schema.String),
-    headers: Schema.optional(Schema.Record(Schema.String, Schema.String)),
-    tags: Schema.optional(Schema.Array(EmailTag)),
-    idempotencyKey: Schema.optional(NonEmptyString),
-    metadata: Schema.optional(Metadata)
-  }).check(hasBody)
-) {}
+  EmailMessageFields
+) {
+  /** Checks every field; throws `Fields.InvalidFields` naming each bad one. */
+  constructor(input: (typeof EmailMessageFields)["~type.make.in"], options?: Schema.MakeOptions) {
+    try {
+      super(input, reportingAll(options))
+    } catch (cause) {
+      throw named("EmailMessage", cause)
+    }
+  }
+  /** As `new EmailMessage(input)` (an instance is returned as it is). */
+  static override make(
+    input: (typeof EmailMessageFields)["~type.make.in"],
+    options?: Schema.MakeOptions
+  ): EmailMessage {
+    return input instanceof EmailMessage ? input : new EmailMessage(input, options)
+  }
+}
 
 /**
  * The provider accepted a message for delivery (not: delivered). Delivery,

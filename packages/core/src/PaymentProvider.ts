@@ -33,7 +33,8 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { EpochMillis, Metadata, NonEmptyString } from "./Fields.ts"
+import { EpochMillis, HeaderText, Metadata, NonEmptyString } from "./Fields.ts"
+import { named, reportingAll } from "./internal/construct.ts"
 
 /**
  * A positive amount in the currency's minor unit: 2000 is £20.00 in `gbp`.
@@ -63,6 +64,7 @@ export const Currency = Schema.String.check(
 /**
  * A key that makes a mutating call safe to repeat: the provider answers a
  * repeat with the first result (Stripe keeps keys for at least 24 hours).
+ * 1 to 255 characters; it travels in a header, so no control characters.
  *
  * @example
  * ```ts
@@ -70,12 +72,28 @@ export const Currency = Schema.String.check(
  * ```
  * @since 0.1.0
  */
-export const IdempotencyKey = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(255))
+export const IdempotencyKey = HeaderText.check(Schema.isMinLength(1), Schema.isMaxLength(255))
+
+const CreatePaymentRequestFields = Schema.Struct({
+  amount: Amount,
+  currency: Currency,
+  /** The provider's customer id. */
+  customer: Schema.optional(NonEmptyString),
+  /** The provider's payment method id. */
+  paymentMethod: Schema.optional(NonEmptyString),
+  description: Schema.optional(Schema.String),
+  /** Searchable with `findPaymentsByMetadata`; put the `weddingId` here. */
+  metadata: Metadata,
+  captureMethod: Schema.Literals(["automatic", "manual"]),
+  confirm: Schema.optional(Schema.Boolean),
+  idempotencyKey: IdempotencyKey
+})
 
 /**
  * A payment to create. With `captureMethod: "manual"` the funds are only
  * authorised until {@link PaymentProvider} `capturePayment`; with
  * `confirm: true` the provider confirms it at once with `paymentMethod`.
+ * A bad field makes the constructor throw `Fields.InvalidFields` naming it.
  *
  * @example
  * ```ts
@@ -93,20 +111,23 @@ export const IdempotencyKey = Schema.String.check(Schema.isMinLength(1), Schema.
  */
 export class CreatePaymentRequest extends Schema.Class<CreatePaymentRequest>(
   "@wedsync/core/PaymentProvider/CreatePaymentRequest"
-)({
-  amount: Amount,
-  currency: Currency,
-  /** The provider's customer id. */
-  customer: Schema.optional(NonEmptyString),
-  /** The provider's payment method id. */
-  paymentMethod: Schema.optional(NonEmptyString),
-  description: Schema.optional(Schema.String),
-  /** Searchable with `findPaymentsByMetadata`; put the `weddingId` here. */
-  metadata: Metadata,
-  captureMethod: Schema.Literals(["automatic", "manual"]),
-  confirm: Schema.optional(Schema.Boolean),
-  idempotencyKey: IdempotencyKey
-}) {}
+)(CreatePaymentRequestFields) {
+  /** Checks every field; throws `Fields.InvalidFields` naming each bad one. */
+  constructor(input: (typeof CreatePaymentRequestFields)["~type.make.in"], options?: Schema.MakeOptions) {
+    try {
+      super(input, reportingAll(options))
+    } catch (cause) {
+      throw named("CreatePaymentRequest", cause)
+    }
+  }
+  /** As `new CreatePaymentRequest(input)` (an instance is returned as it is). */
+  static override make(
+    input: (typeof CreatePaymentRequestFields)["~type.make.in"],
+    options?: Schema.MakeOptions
+  ): CreatePaymentRequest {
+    return input instanceof CreatePaymentRequest ? input : new CreatePaymentRequest(input, options)
+  }
+}
 
 /**
  * Options of `confirmPayment`.
@@ -202,8 +223,17 @@ export const Payment = Schema.Struct({
 /** @since 0.1.0 */
 export type Payment = typeof Payment.Type
 
+const RefundRequestFields = Schema.Struct({
+  paymentId: NonEmptyString,
+  amount: Schema.optional(Amount),
+  reason: Schema.optional(Schema.Literals(["duplicate", "fraudulent", "requested_by_customer"])),
+  metadata: Schema.optional(Metadata),
+  idempotencyKey: IdempotencyKey
+})
+
 /**
  * A refund to make. Without `amount` the whole captured amount is refunded.
+ * A bad field makes the constructor throw `Fields.InvalidFields` naming it.
  *
  * @example
  * ```ts
@@ -216,13 +246,25 @@ export type Payment = typeof Payment.Type
  * ```
  * @since 0.1.0
  */
-export class RefundRequest extends Schema.Class<RefundRequest>("@wedsync/core/PaymentProvider/RefundRequest")({
-  paymentId: NonEmptyString,
-  amount: Schema.optional(Amount),
-  reason: Schema.optional(Schema.Literals(["duplicate", "fraudulent", "requested_by_customer"])),
-  metadata: Schema.optional(Metadata),
-  idempotencyKey: IdempotencyKey
-}) {}
+export class RefundRequest extends Schema.Class<RefundRequest>("@wedsync/core/PaymentProvider/RefundRequest")(
+  RefundRequestFields
+) {
+  /** Checks every field; throws `Fields.InvalidFields` naming each bad one. */
+  constructor(input: (typeof RefundRequestFields)["~type.make.in"], options?: Schema.MakeOptions) {
+    try {
+      super(input, reportingAll(options))
+    } catch (cause) {
+      throw named("RefundRequest", cause)
+    }
+  }
+  /** As `new RefundRequest(input)` (an instance is returned as it is). */
+  static override make(
+    input: (typeof RefundRequestFields)["~type.make.in"],
+    options?: Schema.MakeOptions
+  ): RefundRequest {
+    return input instanceof RefundRequest ? input : new RefundRequest(input, options)
+  }
+}
 
 /**
  * A refund as the provider holds it.

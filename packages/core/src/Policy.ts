@@ -5,7 +5,10 @@
  *
  * The defaults carry the product spec's numbers (SPEC-WS-198); operators
  * override them per service or per provider with plain JSON, which is
- * validated field by field so a typo names the field instead of failing later.
+ * validated field by field so a typo names the field instead of failing later:
+ * every duration lies within what a timer can hold (at most 2147483647 ms,
+ * about 24.8 days), an unknown service is refused, and so is an unknown
+ * provider when the application declares its providers (`knownProviders`).
  * Lookups are pre-merged once, so reading a policy on the hot path is a map hit.
  *
  * @example
@@ -21,7 +24,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, Layer, Option, Result, Schema, SchemaIssue, Struct } from "effect"
+import { Config, Context, Effect, Layer, Option, Result, Schema, type SchemaIssue, Struct } from "effect"
 import { defaults as specDefaults } from "./internal/policyDefaults.ts"
 import {
   BreakerFields,
@@ -32,6 +35,7 @@ import {
   ServicePolicy,
   ServiceType
 } from "./internal/policyModel.ts"
+import { describeIssues, FieldIssue, fieldIssues, keyKind, unknownName } from "./internal/schemaIssues.ts"
 
 export { Breaker, DeferredRule, Delay, InCall, ReasonTag, ServicePolicy, ServiceType } from "./internal/policyModel.ts"
 
@@ -75,7 +79,9 @@ export type PolicyPatch = typeof PolicyPatch.Type
  * @since 0.1.0
  */
 export const PolicyOverrides = Schema.Struct({
-  services: Schema.optionalKey(Schema.Record(ServiceType, Schema.optionalKey(PolicyPatch))),
+  services: Schema.optionalKey(
+    Schema.Record(ServiceType, Schema.optionalKey(PolicyPatch)).annotate({ [keyKind]: "service" })
+  ),
   providers: Schema.optionalKey(Schema.Record(Schema.String, PolicyPatch))
 })
 
@@ -83,40 +89,34 @@ export const PolicyOverrides = Schema.Struct({
 export type PolicyOverrides = typeof PolicyOverrides.Type
 
 /**
- * A policy or override failed validation. `message` names each bad field,
- * e.g. `services.email.breaker.failureRateThreshold: Expected a value less than or equal to 1, got 3`.
+ * A policy or override failed validation. `message` names each bad field and
+ * its problem, e.g.
+ * `services.email.timeoutMillis: must be at most 2147483647 ms (about 24.8 days, the longest a timer can wait); got 1000000000000`
+ * or `providers.resnd: unknown provider "resnd"; the known providers are postmark, resend (did you mean "resend"?)`.
  *
+ * @example
+ * ```ts
+ * Policy.make(overrides).pipe(Effect.catchTag("PolicyError", (error) => Effect.logError(error.path, error.message)))
+ * ```
  * @since 0.1.0
  */
 export class PolicyError extends Schema.TaggedError<PolicyError>("@wedsync/core/Policy/PolicyError")("PolicyError", {
-  issues: Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String }))
+  issues: Schema.Array(FieldIssue)
 }) {
   /** The path of the first bad field, e.g. `services.email.timeoutMillis`. */
   get path(): string {
     return this.issues[0]?.path ?? ""
   }
   override get message(): string {
-    return this.issues
-      .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
-      .join("; ")
+    return describeIssues(this.issues)
   }
 }
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 const parseOptions = { errors: "all", onExcessProperty: "error", reportInput: true } as const
-
-const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>(
-    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`),
-    ""
-  )
 
 const toPolicyError = (issue: SchemaIssue.Issue, prefix: ReadonlyArray<PropertyKey>, suffix = ""): PolicyError =>
   new PolicyError({
-    issues: formatter(issue).issues.map((entry) => ({
-      path: formatPath([...prefix, ...(entry.path ?? []).map((key) => (typeof key === "object" ? key.key : key))]),
-      message: entry.message + suffix
-    }))
+    issues: fieldIssues(issue, prefix).map((entry) => ({ path: entry.path, message: entry.message + suffix }))
   })
 
 const decodeOverridesResult = Schema.decodeUnknownResult(PolicyOverrides, parseOptions)
@@ -185,15 +185,67 @@ const validate = (merged: unknown, prefix: ReadonlyArray<PropertyKey>, suffix?: 
  * Looks up the policy in force for a service, optionally for one provider.
  * Synchronous and pre-merged: cheap enough for every call.
  *
+ * @example
+ * ```ts
+ * const lookup: Policy.PolicyLookup = yield* Policy.Policies
+ * lookup.get("sms", "twilio").inCall.maxAttempts // 3
+ * ```
  * @since 0.1.0
  */
 export interface PolicyLookup {
   readonly get: (service: ServiceType, provider?: string) => ServicePolicy
+  /**
+   * The provider names the application declared ({@link MakeOptions}), or
+   * `undefined` when it declared none and any name is accepted. Operator
+   * overrides (`Overrides.set`) are checked against the same list.
+   */
+  readonly knownProviders?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * How {@link make} checks overrides beyond their fields.
+ *
+ * @example
+ * ```ts
+ * const options: Policy.MakeOptions = { knownProviders: ["resend", "postmark", "twilio", "vonage"] }
+ * ```
+ * @since 0.1.0
+ */
+export interface MakeOptions {
+  /**
+   * Every provider the application wires (its adapters' names, e.g. the
+   * playground's simulator registry). Core knows no provider list of its own:
+   * with one given, a provider override under any other name is a
+   * {@link PolicyError} naming it rather than a setting silently ignored.
+   * Without one, any name is accepted.
+   */
+  readonly knownProviders?: Iterable<string> | undefined
 }
 
 const serviceTypes = ServiceType.literals
 
-const build = (overrides: PolicyOverrides | undefined): PolicyLookup => {
+// Names the overrides use that nothing answers to: a service outside the closed set, a provider outside the declared list.
+const unknownNames = (
+  overrides: PolicyOverrides | undefined,
+  knownProviders: ReadonlyArray<string> | undefined
+): ReadonlyArray<FieldIssue> => {
+  const services: ReadonlyArray<string> = serviceTypes
+  const unknownServices = Object.keys(overrides?.services ?? {})
+    .filter((name) => !services.includes(name))
+    .map((name) => ({ path: `services.${name}`, message: unknownName("service", name, services) }))
+  const unknownProviders =
+    knownProviders === undefined
+      ? []
+      : Object.keys(overrides?.providers ?? {})
+          .filter((name) => !knownProviders.includes(name))
+          .map((name) => ({ path: `providers.${name}`, message: unknownName("provider", name, knownProviders) }))
+  return [...unknownServices, ...unknownProviders]
+}
+
+const build = (overrides: PolicyOverrides | undefined, options?: MakeOptions): PolicyLookup => {
+  const knownProviders = options?.knownProviders === undefined ? undefined : [...options.knownProviders]
+  const unknown = unknownNames(overrides, knownProviders)
+  if (unknown.length > 0) throw new PolicyError({ issues: unknown })
   const byService = {} as Record<ServiceType, ServicePolicy>
   for (const service of serviceTypes) {
     const patch = overrides?.services?.[service]
@@ -210,25 +262,30 @@ const build = (overrides: PolicyOverrides | undefined): PolicyLookup => {
   }
   return {
     get: (service, provider) =>
-      (provider === undefined ? undefined : byProvider.get(provider)?.[service]) ?? byService[service]
+      (provider === undefined ? undefined : byProvider.get(provider)?.[service]) ?? byService[service],
+    knownProviders
   }
 }
 
 /**
  * Builds a lookup from overrides, merging and re-validating every
- * service × provider combination up front.
+ * service × provider combination up front. Pass `knownProviders` to have a
+ * provider override under an unknown name refused (see {@link MakeOptions}).
  *
  * @example
  * ```ts
  * const policies = yield* Policy.make({ services: { sms: { timeoutMillis: 5_000 } } })
  * policies.get("sms").timeoutMillis // 5000
+ *
+ * yield* Policy.make({ providers: { twillio: { timeoutMillis: 4_000 } } }, { knownProviders: ["twilio", "vonage"] })
+ * // fails: providers.twillio: unknown provider "twillio"; the known providers are twilio, vonage (did you mean "twilio"?)
  * ```
  * @since 0.1.0
  */
-export const make = (overrides?: PolicyOverrides): Effect.Effect<PolicyLookup, PolicyError> =>
+export const make = (overrides?: PolicyOverrides, options?: MakeOptions): Effect.Effect<PolicyLookup, PolicyError> =>
   Effect.suspend(() => {
     try {
-      return Effect.succeed(build(overrides))
+      return Effect.succeed(build(overrides, options))
     } catch (error) {
       if (error instanceof PolicyError) return Effect.fail(error)
       throw error
@@ -250,36 +307,43 @@ export class Policies extends Context.Reference<PolicyLookup>("@wedsync/core/Pol
 
 /**
  * Provides {@link Policies} with overrides written in code on top of the
- * defaults. A merged policy that breaks a cross-field rule is a defect at the
- * call site (as `WeddingContext.provide`); use {@link make} or
- * {@link layerConfig} to get a {@link PolicyError} instead.
+ * defaults. A merged policy that breaks a rule, or an unknown provider name
+ * when `knownProviders` is given, is a defect at the call site (as
+ * `WeddingContext.provide`); use {@link make} or {@link layerConfig} to get a
+ * {@link PolicyError} instead.
  *
  * @example
  * ```ts
  * program.pipe(Effect.provide(Policy.layer({ services: { email: { timeoutMillis: 8_000 } } })))
+ * program.pipe(Effect.provide(Policy.layer(overrides, { knownProviders: ["resend", "postmark"] })))
  * ```
  * @since 0.1.0
  */
-export const layer = (overrides?: PolicyOverrides): Layer.Layer<never> =>
-  Layer.effect(Policies, Effect.orDie(make(overrides)))
+export const layer = (overrides?: PolicyOverrides, options?: MakeOptions): Layer.Layer<never> =>
+  Layer.effect(Policies, Effect.orDie(make(overrides, options)))
 
 /**
  * Provides {@link Policies} from a JSON text in the config variable `name`
- * (default `WEDSYNC_POLICIES`); absent or blank means the defaults.
+ * (default `WEDSYNC_POLICIES`); absent or blank means the defaults. With
+ * `knownProviders`, a provider the application does not wire is refused.
  *
  * @example
  * ```ts
  * // WEDSYNC_POLICIES='{"providers":{"twilio":{"timeoutMillis":4000}}}'
  * program.pipe(Effect.provide(Policy.layerConfig()))
+ * program.pipe(Effect.provide(Policy.layerConfig("WEDSYNC_POLICIES", { knownProviders: ["twilio", "vonage"] })))
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (name = "WEDSYNC_POLICIES"): Layer.Layer<never, PolicyError | Config.ConfigError> =>
+export const layerConfig = (
+  name = "WEDSYNC_POLICIES",
+  options?: MakeOptions
+): Layer.Layer<never, PolicyError | Config.ConfigError> =>
   Layer.effect(
     Policies,
     Effect.gen(function* () {
       const text = yield* Config.option(Config.String(name))
-      if (Option.isNone(text) || text.value.trim() === "") return yield* make()
-      return yield* make(yield* decodeOverridesJson(text.value, name))
+      if (Option.isNone(text) || text.value.trim() === "") return yield* make(undefined, options)
+      return yield* make(yield* decodeOverridesJson(text.value, name), options)
     })
   )

@@ -25,7 +25,8 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
-import { NonEmptyString } from "./Fields.ts"
+import { BodyText, HeaderText, NonEmptyString, textProblem } from "./Fields.ts"
+import { named, reportingAll } from "./internal/construct.ts"
 
 /**
  * A phone number in E.164: `+`, a country code, at most 15 digits in all, no
@@ -41,11 +42,41 @@ export const PhoneNumber = Schema.String.check(
   Schema.isPattern(/^\+[1-9]\d{1,14}$/, { message: "expected an E.164 phone number like +447700900123" })
 )
 
+const isHttpUrl = (value: string): boolean => /^https?:\/\/\S+$/.test(value) && URL.canParse(value)
+
+/**
+ * A URL the provider calls back: `http` or `https`, one that parses, with no
+ * control characters.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(SmsProvider.CallbackUrl)("https://hooks.wedsync.example/sms/status")
+ * ```
+ * @since 0.1.0
+ */
+export const CallbackUrl = Schema.String.check(
+  Schema.makeFilter((value: string) => textProblem(value) ?? (isHttpUrl(value) ? undefined : "expected an http(s) URL"))
+)
+
+const SmsMessageFields = Schema.Struct({
+  to: PhoneNumber,
+  from: PhoneNumber,
+  body: BodyText.check(Schema.isMinLength(1, { message: "an SMS needs a body" })),
+  statusCallbackUrl: Schema.optional(CallbackUrl),
+  idempotencyKey: Schema.optional(HeaderText.check(Schema.isMinLength(1))),
+  metadata: Schema.optional(Schema.Record(Schema.String, Schema.String))
+})
+
 /**
  * An SMS to send. `statusCallbackUrl` asks the provider for delivery reports
  * (Twilio `StatusCallback`; Vonage takes its callback from account settings).
  * `idempotencyKey` travels as the provider's client reference where it has one
  * (Vonage `client-ref`), so a retry can be matched to the first attempt.
+ *
+ * The body may hold line breaks and tabs but no other control character and
+ * no lone surrogate (half an emoji: carriers garble it). A bad field makes the
+ * constructor throw `Fields.InvalidFields` naming it, e.g.
+ * `SmsMessage is invalid: body: must not contain control characters …; found U+0000 (NUL) at index 4`.
  *
  * @example
  * ```ts
@@ -59,16 +90,20 @@ export const PhoneNumber = Schema.String.check(
  * ```
  * @since 0.1.0
  */
-export class SmsMessage extends Schema.Class<SmsMessage>("@wedsync/core/SmsProvider/SmsMessage")({
-  to: PhoneNumber,
-  from: PhoneNumber,
-  body: NonEmptyString,
-  statusCallbackUrl: Schema.optional(
-    Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/, { message: "expected an http(s) URL" }))
-  ),
-  idempotencyKey: Schema.optional(NonEmptyString),
-  metadata: Schema.optional(Schema.Record(Schema.String, Schema.String))
-}) {}
+export class SmsMessage extends Schema.Class<SmsMessage>("@wedsync/core/SmsProvider/SmsMessage")(SmsMessageFields) {
+  /** Checks every field; throws `Fields.InvalidFields` naming each bad one. */
+  constructor(input: (typeof SmsMessageFields)["~type.make.in"], options?: Schema.MakeOptions) {
+    try {
+      super(input, reportingAll(options))
+    } catch (cause) {
+      throw named("SmsMessage", cause)
+    }
+  }
+  /** As `new SmsMessage(input)` (an instance is returned as it is). */
+  static override make(input: (typeof SmsMessageFields)["~type.make.in"], options?: Schema.MakeOptions): SmsMessage {
+    return input instanceof SmsMessage ? input : new SmsMessage(input, options)
+  }
+}
 
 /**
  * Where a message stands, in words shared by every provider. At send time it

@@ -6,11 +6,20 @@
  * @internal
  */
 import { Schema } from "effect"
+import { MAX_TIMER_MILLIS } from "./timers.ts"
 import * as IntegrationError from "../IntegrationError.ts"
 import { Criticality } from "../WeddingContext.ts"
 
 /** The kinds of service WedSync integrates with. @since 0.1.0 */
-export const ServiceType = Schema.Literals(["payment", "email", "sms", "calendar", "vendor_api", "storage", "webhook"])
+export const ServiceType = Schema.Literals([
+  "payment",
+  "email",
+  "sms",
+  "calendar",
+  "vendor_api",
+  "storage",
+  "webhook"
+]).annotate({ expected: "one of payment, email, sms, calendar, vendor_api, storage, webhook" })
 
 /** @since 0.1.0 */
 export type ServiceType = typeof ServiceType.Type
@@ -18,23 +27,54 @@ export type ServiceType = typeof ServiceType.Type
 /** Every `IntegrationError` reason tag, as a schema (the same as `IntegrationError.ReasonTag`). @since 0.1.0 */
 export const ReasonTag = IntegrationError.ReasonTag
 
-/** @internal */
-export const Millis = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
-/** @internal */
-export const PositiveMillis = Schema.Finite.check(Schema.isGreaterThan(0))
+/**
+ * The longest wait a timer can hold: Node's `setTimeout` (under `Effect.sleep`)
+ * takes a signed 32-bit count of milliseconds and fires at once beyond it.
+ *
+ * @internal
+ */
+export const maxTimerMillis: number = MAX_TIMER_MILLIS
+
+const durationProblem = (value: number, minimum: number): string | undefined => {
+  if (!Number.isFinite(value)) return `must be a number of milliseconds; got ${value}`
+  if (value < minimum) return `must be at least ${minimum} ms; got ${value}`
+  if (value > maxTimerMillis) {
+    return `must be at most ${maxTimerMillis} ms (about 24.8 days, the longest a timer can wait); got ${value}`
+  }
+  return undefined
+}
+
+const duration = (minimum: number) =>
+  Schema.Number.check(
+    Schema.makeFilter((value: number) => durationProblem(value, minimum), {
+      expected: `a duration from ${minimum} to ${maxTimerMillis} ms`
+    })
+  )
+
+/** A delay in milliseconds: 0 (at once) to {@link maxTimerMillis}. @internal */
+export const Millis = duration(0)
+/** A timeout or an open time in milliseconds: 1 to {@link maxTimerMillis}; 0 would fail every call at once. @internal */
+export const PositiveMillis = duration(1)
 /** @internal */
 export const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 /** @internal */
 export const PositiveCount = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
+/** The most calls a breaker window remembers: one byte each, per provider, in memory. @internal */
+export const maxWindowSize = 10_000
+
 /** @internal */
 export const notAbove = (field: string, value: number, bound: string, limit: number) =>
-  value <= limit ? undefined : { path: [field], issue: `Expected ${field} <= ${bound} (${limit}), got ${value}` }
+  value <= limit ? undefined : { path: [field], issue: `must be at most ${bound} (${limit}); got ${value}` }
 
 /** @internal */
 export const BreakerFields = Schema.Struct({
   failureRateThreshold: Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)),
-  windowSize: PositiveCount,
+  windowSize: PositiveCount.check(
+    Schema.makeFilter((size: number) =>
+      size <= maxWindowSize ? undefined : `must be at most ${maxWindowSize} calls; got ${size}`
+    )
+  ),
   minimumCalls: PositiveCount,
   openMillis: PositiveMillis,
   slowCallMillis: PositiveMillis
@@ -75,7 +115,9 @@ export const Delay = Schema.Union([
     factor: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(1)),
     capMillis: Millis
   }).check(Schema.makeFilter((d) => notAbove("baseMillis", d.baseMillis, "capMillis", d.capMillis)))
-])
+]).annotate({
+  expected: `a delay: {"kind":"fixed","millis":…} or {"kind":"exponential","baseMillis":…,"factor":…,"capMillis":…}`
+})
 
 /** @since 0.1.0 */
 export type Delay = typeof Delay.Type
@@ -101,7 +143,9 @@ export const BulkheadFields = Schema.Struct({ maxConcurrent: PositiveCount, maxQ
 
 /**
  * Everything that governs calls to one kind of service. Durations are
- * milliseconds. A reason that appears in no deferred rule is never retried.
+ * milliseconds, at most 2147483647 (about 24.8 days, the longest a timer can
+ * wait); timeouts and open times at least 1, delays at least 0. A reason that
+ * appears in no deferred rule is never retried.
  *
  * @example
  * ```ts

@@ -13,6 +13,7 @@ import type { Operator } from "../../Audit.ts"
 import * as Policy from "../../Policy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import { EpochMillis, NonEmptyString } from "../../Fields.ts"
+import { describeIssues, FieldIssue } from "../schemaIssues.ts"
 
 const forceCircuit = {
   service: Policy.ServiceType,
@@ -59,12 +60,10 @@ export type Input = typeof Input.Type
 /** @internal */
 export class OverrideInvalid extends Schema.TaggedError<OverrideInvalid>("@wedsync/core/Overrides/OverrideInvalid")(
   "OverrideInvalid",
-  { issues: Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String })) }
+  { issues: Schema.Array(FieldIssue) }
 ) {
   override get message(): string {
-    return this.issues
-      .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
-      .join("; ")
+    return describeIssues(this.issues)
   }
 }
 

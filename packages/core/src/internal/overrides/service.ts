@@ -10,10 +10,12 @@
  * @internal
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Duration, Effect, Fiber, Result, Schema, SchemaIssue, type Scope, Semaphore } from "effect"
+import { Clock, Duration, Effect, Fiber, Result, Schema, type SchemaIssue, type Scope, Semaphore } from "effect"
 import { Audit, type Operator } from "../../Audit.ts"
+import { Policies } from "../../Policy.ts"
 import { Resilience } from "../../Resilience.ts"
 import type { StoreError } from "../../StoreError.ts"
+import { fieldIssues, unknownName } from "../schemaIssues.ts"
 import {
   EndpointPaused,
   Input,
@@ -43,19 +45,19 @@ export interface MakeOptions {
   readonly tolerateStoreAtStart?: boolean | undefined
 }
 
-const parseOptions = { errors: "all", onExcessProperty: "error" } as const
+const parseOptions = { errors: "all", onExcessProperty: "error", reportInput: true } as const
 const decodeInput = Schema.decodeUnknownResult(Input, parseOptions)
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 const invalid = (path: string, message: string) => new OverrideInvalid({ issues: [{ path, message }] })
 
-const toInvalid = (issue: SchemaIssue.Issue): OverrideInvalid =>
-  new OverrideInvalid({
-    issues: formatter(issue).issues.map((entry) => ({
-      path: (entry.path ?? []).map((key) => String(typeof key === "object" ? key.key : key)).join("."),
-      message: entry.message
-    }))
-  })
+const toInvalid = (issue: SchemaIssue.Issue): OverrideInvalid => new OverrideInvalid({ issues: fieldIssues(issue) })
+
+// The application's provider list is the one it gave its policies (`Policy.layer(…, { knownProviders })`);
+// without one any name is taken, as a backup never called yet must still be pinnable.
+const checkProvider = (input: Input, known: ReadonlyArray<string> | undefined): Effect.Effect<void, OverrideInvalid> =>
+  known === undefined || !("provider" in input) || input.provider === undefined || known.includes(input.provider)
+    ? Effect.void
+    : Effect.fail(invalid("provider", unknownName("provider", input.provider, known)))
 
 const checkOperator = (operator: Operator): Effect.Effect<void, OverrideInvalid> =>
   typeof operator?.actor !== "string" || operator.actor.trim() === ""
@@ -72,6 +74,7 @@ export const make = (
   Effect.gen(function* () {
     const resilience = yield* Resilience
     const audit = yield* Audit
+    const knownProviders = (yield* Policies).knownProviders
     const scope = yield* Effect.scope
     const locked = Semaphore.makeUnsafe(1).withPermits(1)
     let stored: ReadonlyArray<Override> = []
@@ -140,6 +143,7 @@ export const make = (
         yield* checkOperator(operator)
         const decoded = decodeInput(input)
         if (Result.isFailure(decoded)) return yield* toInvalid(decoded.failure.issue)
+        yield* checkProvider(decoded.success, knownProviders)
         const now = yield* Clock.currentTimeMillis
         if (decoded.success.expiresAt !== undefined && decoded.success.expiresAt <= now) {
           return yield* invalid("expiresAt", `expiresAt (${decoded.success.expiresAt}) is not in the future (${now})`)
