@@ -7,7 +7,8 @@
  * This module is the port and its in-memory store (`layerMemory`); the SQL
  * store (SQLite or PostgreSQL) is `Audit.layerSql` in `@wedsync/durable`,
  * whose `Audit` namespace is this one plus its SQL layer. A store of your own
- * builds its entries with `entryOf`, so ids and redaction stay the same.
+ * builds its entries with `entryOf`, so ids and redaction (by name and by
+ * value, `Redaction.redact`) stay the same.
  *
  * @example
  * ```ts
@@ -25,6 +26,7 @@
  */
 import { Clock, Context, Effect, Layer } from "effect"
 import { clampLimit, newId, toJson } from "./internal/audit/shared.ts"
+import { redactText } from "./Redaction.ts"
 import type { StoreError } from "./StoreError.ts"
 
 /**
@@ -56,7 +58,7 @@ export interface AuditInput {
   readonly action: string
   readonly target: string
   readonly reason: string
-  /** Any JSON-able data; redacted before it is kept. */
+  /** Any JSON-able data; redacted (`Redaction.redact`) before it is kept. */
   readonly details?: unknown
 }
 
@@ -134,8 +136,10 @@ export const record = (entry: AuditInput): Effect.Effect<AuditEntry, StoreError,
   Effect.flatMap(Effect.service(Audit), (audit) => audit.record(entry))
 
 /**
- * The entry a store keeps for `input` at `at`: a new id, and `details` as
- * redacted JSON data (absent when there is nothing to keep).
+ * The entry a store keeps for `input` at `at`: a new id, `details` as
+ * redacted JSON data (absent when there is nothing to keep), and secrets in
+ * the free-text `reason` and `target` scrubbed by value
+ * (`Redaction.redactText`).
  *
  * @example
  * ```ts
@@ -144,7 +148,8 @@ export const record = (entry: AuditInput): Effect.Effect<AuditEntry, StoreError,
  * @since 0.1.0
  */
 export const entryOf = (input: AuditInput, at: number): AuditEntry => {
-  const { details: _, ...rest } = input
+  const { details: _, ...given } = input
+  const rest = { ...given, target: redactText(input.target), reason: redactText(input.reason) }
   const details = toJson(input.details)
   return details === undefined ? { ...rest, id: newId(), at } : { ...rest, details, id: newId(), at }
 }

@@ -1,8 +1,9 @@
 /**
- * Dead letters: every job the outbox gives up on, kept with its (redacted)
- * payload, the whole error chain, attempts, the providers tried, wedding
- * context and correlation id, so an operator can find it, understand it and
- * send it again once the provider is back.
+ * Dead letters: every job the outbox gives up on, kept with its payload, the
+ * whole error chain, attempts, the providers tried, wedding context and
+ * correlation id, so an operator can find it, understand it and send it
+ * again once the provider is back. The payload and the error messages are
+ * redacted before they are kept, by name and by value (see {@link redact}).
  *
  * - `list` filters by service, provider (the last one tried), reason, wedding,
  *   status and a `deadAt` range, newest first, with an opaque keyset cursor.
@@ -80,14 +81,21 @@ export class Replayer extends Context.Service<Replayer, ReplayerService>()("@wed
 export class DeadLetters extends Context.Service<DeadLetters, Service>()("@wedsync/durable/DeadLetters") {}
 
 /**
- * A copy of `value` as JSON data with `Redacted` values, and values under keys
- * like secret, token, password, apiKey, authorization, card, cookie or
- * credential, replaced by `"<redacted>"`, nested objects and arrays included.
+ * A copy of `value` as JSON data with every secret replaced by
+ * `"<redacted>"`: `Redacted` values and values under keys like secret,
+ * token, password, apiKey, authorization, card, cookie or credential, and by
+ * value, in any string: bearer and basic credentials, URL and
+ * connection-string passwords, known key formats (`re_…`, `sk_live_…`,
+ * `whsec_…`, Twilio `SK…` and the token beside an `AC…` SID), JWTs. It is
+ * `Redaction.redact` of `@wedsync/core`, the rule every letter's payload and
+ * error messages go through before they are kept.
  *
  * @example
  * ```ts
  * DeadLetters.redact({ to: "ana@example.com", apiKey: "re_123", auth: Redacted.make("t") })
  * // { to: "ana@example.com", apiKey: "<redacted>", auth: "<redacted>" }
+ * DeadLetters.redact({ callback: "https://hooks:pa55@example.com/in" })
+ * // { callback: "https://hooks:<redacted>@example.com/in" }
  * ```
  * @since 0.1.0
  */

@@ -44,7 +44,8 @@
  * @since 0.1.0
  */
 import * as Correlation from "@wedsync/core/Correlation"
-import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import * as Redaction from "@wedsync/core/Redaction"
+import { Cause, Context, Effect, Layer, Schema, type Scope } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Internal from "./internal/job.ts"
@@ -248,7 +249,12 @@ export const worker = <const Handlers extends Readonly<Record<string, Handler<un
           )
         )
         .pipe(
-          Effect.catchCause((cause) => Effect.logWarning("outbox: a job will be retried by the store", cause)),
+          // The cause may quote the job's payload: only its redacted text is logged.
+          Effect.catchCause((cause) =>
+            Effect.logWarning(
+              `outbox: a job will be retried by the store: ${Redaction.redactText(Cause.pretty(cause))}`
+            )
+          ),
           Effect.forever
         )
     const fibers = (lane: Lane, count: number) =>

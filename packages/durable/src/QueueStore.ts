@@ -17,7 +17,11 @@
  *   batch holding its acknowledgement has committed, so a job reported done
  *   is durably done, and a crash before that hands the job to a worker again;
  * - offers from fibers running at once are one INSERT; each resolves once
- *   committed (inside a transaction an offer joins it instead).
+ *   committed (inside a transaction an offer joins it instead);
+ * - finished work keeps no payload: a completed row keeps its id (for the
+ *   de-duplication) and a `null` element; a row that failed `maxAttempts`
+ *   times, or does not parse, keeps its element and failure text redacted
+ *   (`Redaction.redact` of `@wedsync/core`).
  *
  * Delivery stays at least once: a handler may run again after a crash, so
  * handlers pass the job id as the provider's idempotency key. Times are the

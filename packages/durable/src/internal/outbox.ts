@@ -8,6 +8,7 @@
 import { Cause, Option } from "effect"
 import type * as Failover from "@wedsync/core/Failover"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
+import { redactText } from "@wedsync/core/Redaction"
 import type * as Policy from "@wedsync/core/Policy"
 import { FailureRecord } from "./deadLetters/model.ts"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
@@ -42,7 +43,8 @@ const recordOf = (error: IntegrationError.IntegrationError, at: number): Failure
   at,
   provider: error.provider,
   reason: error.reason._tag,
-  message: error.message,
+  // an adapter may quote the request it sent: the message travels in the envelope and the dead letter
+  message: redactText(error.message),
   ...(error.status === undefined ? {} : { status: error.status }),
   ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
   ...(error.requestId === undefined ? {} : { requestId: error.requestId })
@@ -79,7 +81,7 @@ export const failureOf = (
   if (error === undefined) {
     return {
       error: undefined,
-      records: [{ at, reason: "Defect", message: Cause.pretty(cause) }],
+      records: [{ at, reason: "Defect", message: redactText(Cause.pretty(cause)) }],
       providers: []
     }
   }

@@ -11,7 +11,8 @@
  */
 import { Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import * as StoreError from "@wedsync/core/StoreError"
+import type * as StoreError from "@wedsync/core/StoreError"
+import { storeError } from "../storeCauses.ts"
 import { migrate } from "../../Migrations.ts"
 import { DeadLetter, type Filter } from "./model.ts"
 import { normalize, type Store } from "./store.ts"
@@ -130,7 +131,7 @@ export const make: Effect.Effect<Store, StoreError.StoreError, SqlClient.SqlClie
   ]
 
   const letters = (operation: string) => (rows: ReadonlyArray<Row>) =>
-    Effect.forEach(rows, fromRow).pipe(Effect.mapError(StoreError.from(operation)))
+    Effect.forEach(rows, fromRow).pipe(Effect.mapError(storeError(operation)))
 
   // Keeps the larger replay count and the earlier first failure when the outbox dead-letters the same job again.
   const put = (letter: DeadLetter) =>
@@ -147,14 +148,14 @@ export const make: Effect.Effect<Store, StoreError.StoreError, SqlClient.SqlClie
         replays = CASE WHEN excluded.replays > ${sql(table)}.replays
           THEN excluded.replays ELSE ${sql(table)}.replays END`.pipe(
       Effect.asVoid,
-      Effect.mapError(StoreError.from("deadLetters.add"))
+      Effect.mapError(storeError("deadLetters.add"))
     )
 
   const store: Store = {
     put,
     find: (id) =>
       sql<Row>`SELECT * FROM ${sql(table)} WHERE id = ${id}`.pipe(
-        Effect.mapError(StoreError.from("deadLetters.get")),
+        Effect.mapError(storeError("deadLetters.get")),
         Effect.flatMap(letters("deadLetters.get")),
         Effect.map((found) => found[0])
       ),
@@ -162,36 +163,36 @@ export const make: Effect.Effect<Store, StoreError.StoreError, SqlClient.SqlClie
       sql<Row>`SELECT * FROM ${sql(table)}
         WHERE ${sql.and([...where(filter), ...(after === undefined ? [] : [sql`(dead_at, id) < (${after.deadAt}, ${after.id})`])])}
         ORDER BY dead_at DESC, id DESC LIMIT ${limit}`.pipe(
-        Effect.mapError(StoreError.from("deadLetters.list")),
+        Effect.mapError(storeError("deadLetters.list")),
         Effect.flatMap(letters("deadLetters.list"))
       ),
     replayable: (filter, limit) =>
       sql<Row>`SELECT * FROM ${sql(table)} WHERE ${sql.and([...where(filter), sql`status = ${"dead"}`])}
         ORDER BY dead_at ASC, id ASC LIMIT ${limit}`.pipe(
-        Effect.mapError(StoreError.from("deadLetters.replayWhere")),
+        Effect.mapError(storeError("deadLetters.replayWhere")),
         Effect.flatMap(letters("deadLetters.replayWhere"))
       ),
     transition: (id, to) =>
       sql`UPDATE ${sql(table)} SET status = ${to}, replays = replays + ${to === "replayed" ? 1 : 0}
         WHERE id = ${id} AND status = ${"dead"} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
-        Effect.mapError(StoreError.from("deadLetters.replay"))
+        Effect.mapError(storeError("deadLetters.replay"))
       ),
     revert: (id) =>
       sql`UPDATE ${sql(table)} SET status = ${"dead"}, replays = replays - 1
         WHERE id = ${id} AND status = ${"replayed"}`.pipe(
         Effect.asVoid,
-        Effect.mapError(StoreError.from("deadLetters.replay"))
+        Effect.mapError(storeError("deadLetters.replay"))
       ),
     remove: (filter) =>
       sql`DELETE FROM ${sql(table)} WHERE ${sql.and(where(filter))} RETURNING id`.pipe(
         Effect.map((rows) => rows.length),
-        Effect.mapError(StoreError.from("deadLetters.purge"))
+        Effect.mapError(storeError("deadLetters.purge"))
       ),
     removeBefore: (cutoff) =>
       sql`DELETE FROM ${sql(table)} WHERE dead_at < ${cutoff} RETURNING id`.pipe(
         Effect.map((rows) => rows.length),
-        Effect.mapError(StoreError.from("deadLetters.purgeOlderThan"))
+        Effect.mapError(storeError("deadLetters.purgeOlderThan"))
       )
   }
   return store

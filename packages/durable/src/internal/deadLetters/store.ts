@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import { StoreError } from "@wedsync/core/StoreError"
-import { redact } from "@wedsync/core/Redaction"
+import { redact, redactText } from "@wedsync/core/Redaction"
 import { DeadLetter, type Filter } from "./model.ts"
 
 /** A position in the (deadAt desc, id desc) order: the last letter of the previous page. @internal */
@@ -63,10 +63,17 @@ export const decodeCursor = (cursor: string): Effect.Effect<Cursor, StoreError> 
     return Effect.fail(new StoreError({ operation: "deadLetters.list", cause: "invalid cursor" }))
   })
 
-/** The letter as a store keeps it: payload redacted to JSON data. @internal */
+/**
+ * The letter as a store keeps it: payload redacted to JSON data, secrets in
+ * the error chain's messages scrubbed by value. @internal
+ */
 export const normalize = (letter: DeadLetter): DeadLetter => {
   const json = JSON.stringify(redact(letter.payload))
-  return new DeadLetter({ ...letter, payload: json === undefined ? null : (JSON.parse(json) as unknown) })
+  return new DeadLetter({
+    ...letter,
+    payload: json === undefined ? null : (JSON.parse(json) as unknown),
+    errors: letter.errors.map((failure) => ({ ...failure, message: redactText(failure.message) }))
+  })
 }
 
 /** Whether a letter passes a filter (the memory store's WHERE). @internal */

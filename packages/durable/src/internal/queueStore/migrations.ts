@@ -2,8 +2,10 @@
  * The queue table of `QueueStore.layerSql`, for SQLite and PostgreSQL.
  *
  * One row per offered element, kept after completion so that an id offered
- * again is still recognised. Times are epoch milliseconds read from the
- * database's clock, so that every instance agrees on them. A claimed row's
+ * again is still recognised; a completed row's element is cleared (`null`)
+ * and a failed row's redacted, so no finished job keeps a raw secret. Times
+ * are epoch milliseconds read from the database's clock, so that every
+ * instance agrees on them. A claimed row's
  * `visible_at` is its lock's expiry (a visibility timeout): a claimable row is
  * simply a pending row whose `visible_at` has passed, which one partial index
  * answers whether it was never claimed, is due for a retry, or was held by a

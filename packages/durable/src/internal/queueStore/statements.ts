@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { redact, redactText } from "@wedsync/core/Redaction"
 import { Effect } from "effect"
 import type { SqlClient, SqlError } from "effect/sql"
 import type { Dialect } from "./migrations.ts"
@@ -50,7 +51,11 @@ export interface Statements {
     lock: string,
     lockMillis: number
   ) => Effect.Effect<ReadonlyArray<Claimed>, SqlError.SqlError>
-  /** Writes settlements of one kind, each only if its row still carries its lock. */
+  /**
+   * Writes settlements of one kind, each only if its row still carries its
+   * lock. A completed row keeps no element (`null`: only its id is needed, to
+   * ignore the id offered again); a failed row keeps its element redacted.
+   */
   readonly settle: (kind: Kind, batch: ReadonlyArray<Settlement>) => Effect.Effect<void, SqlError.SqlError>
   /** Pushes the lock expiry of held rows `lockMillis` into the future. */
   readonly refresh: (held: Iterable<Claimed>, lockMillis: number) => Effect.Effect<void, SqlError.SqlError>
@@ -81,14 +86,29 @@ interface ClaimedRow {
 
 const fence = (claimed: Claimed) => ({ s: claimed.sequence, l: claimed.lock })
 
+// A failed row's element as it is kept: redacted JSON, or the unreadable text scrubbed.
+const scrubbedElement = (element: string): string => {
+  try {
+    return JSON.stringify(redact(JSON.parse(element))) ?? "null"
+  } catch {
+    return redactText(element)
+  }
+}
+
+// A failure's text (a pretty cause) may quote the element: it is scrubbed too.
 const encode = (batch: ReadonlyArray<Settlement>): string =>
   JSON.stringify(
     batch.map((settlement) => {
       switch (settlement.kind) {
         case "retry":
-          return { ...fence(settlement.claimed), d: settlement.delay, f: settlement.failure }
+          return { ...fence(settlement.claimed), d: settlement.delay, f: redactText(settlement.failure) }
         case "fail":
-          return { ...fence(settlement.claimed), n: settlement.attempts, f: settlement.failure }
+          return {
+            ...fence(settlement.claimed),
+            n: settlement.attempts,
+            f: redactText(settlement.failure),
+            e: scrubbedElement(settlement.claimed.element)
+          }
         default:
           return fence(settlement.claimed)
       }
@@ -193,7 +213,7 @@ export const make = (client: SqlClient.SqlClient, tableName: string, dialect: Di
     switch (kind) {
       case "complete":
         return Effect.asVoid(sql`UPDATE ${table}
-          SET state = 'completed', acquired_by = NULL, updated_at = ${now}
+          SET state = 'completed', element = 'null', acquired_by = NULL, updated_at = ${now}
           FROM ${batchOf(json, "s bigint, l text")} WHERE ${matches}`)
       case "retry":
         return Effect.asVoid(sql`UPDATE ${table}
@@ -201,9 +221,9 @@ export const make = (client: SqlClient.SqlClient, tableName: string, dialect: Di
           FROM ${batchOf(json, "s bigint, l text, d bigint, f text")} WHERE ${matches}`)
       case "fail":
         return Effect.asVoid(sql`UPDATE ${table}
-          SET state = 'failed', attempts = ${field("n")}, acquired_by = NULL, last_failure = ${field("f")},
-            updated_at = ${now}
-          FROM ${batchOf(json, "s bigint, l text, n integer, f text")} WHERE ${matches}`)
+          SET state = 'failed', attempts = ${field("n")}, element = ${field("e")}, acquired_by = NULL,
+            last_failure = ${field("f")}, updated_at = ${now}
+          FROM ${batchOf(json, "s bigint, l text, n integer, f text, e text")} WHERE ${matches}`)
       case "release":
         // an interrupted claim does not count: the attempt is given back and the row is visible at once
         return Effect.asVoid(sql`UPDATE ${table}
