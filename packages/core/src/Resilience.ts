@@ -228,12 +228,26 @@ export const layerRedis = (
  * Tries to build `redis` at start (each try bounded by `connectTimeout`,
  * default 2 s) and, when that fails, again every `retryEvery` (default 1 s)
  * in the background. Until then every command fails at once, so circuits
- * decide on local state; once connected they are shared again.
+ * decide on local state; once connected they are shared again. Each command
+ * is bounded by `commandTimeout` (default 5 s), and every `RedisError` it
+ * fails with has a message (`Redis is not connected yet (EVALSHA); the last
+ * attempt: connect ECONNREFUSED 127.0.0.1:6379`, `Redis did not answer PING
+ * within 5s (commandTimeout)`).
+ *
+ * Give it a connection layer that bounds itself: `NodeRedis.layer` facing a
+ * Redis that accepts the connection and never answers cannot be stopped (its
+ * finalizer waits for the reply), so such an attempt is left to end in the
+ * background and its socket stays open until the server closes it.
+ * `RedisConnection.layer` from `@wedsync/durable` bounds connecting and every
+ * command; keep its `connectTimeout` at most this one's.
  *
  * @example
  * ```ts
- * import { NodeRedis } from "@effect/platform-node"
- * const redis = Resilience.redisWhenAvailable(NodeRedis.layer({ url: process.env.REDIS_URL }))
+ * import { RedisConnection } from "@wedsync/durable"
+ * const redis = Resilience.redisWhenAvailable(
+ *   RedisConnection.layer({ url: process.env.REDIS_URL, connectTimeout: "2 seconds" }),
+ *   { commandTimeout: "1 second" }
+ * )
  * const live = Resilience.layerRedis().pipe(Layer.provide(redis))
  * ```
  * @since 0.1.0
@@ -243,6 +257,7 @@ export const redisWhenAvailable: <E, R>(
   options?: {
     readonly retryEvery?: Duration.Input | undefined
     readonly connectTimeout?: Duration.Input | undefined
+    readonly commandTimeout?: Duration.Input | undefined
   }
 ) => Layer.Layer<Redis.Redis, never, R> = RedisWhenAvailable.make
 

@@ -17,9 +17,10 @@
  *
  * @since 0.1.0
  */
-import { StoreError } from "@wedsync/core"
+import type { StoreError } from "@wedsync/core"
 import { Effect } from "effect"
 import { Migrator, type SqlClient } from "effect/sql"
+import { storeError } from "./internal/storeCauses.ts"
 
 const run = Migrator.make({})
 
@@ -37,10 +38,4 @@ export const migrate = (
   table: string,
   migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
 ): Effect.Effect<void, StoreError.StoreError, SqlClient.SqlClient> =>
-  run({ loader: Migrator.fromRecord(migrations), table }).pipe(
-    Effect.asVoid,
-    Effect.mapError((error) => {
-      const cause = "cause" in error && error.cause instanceof Error ? `: ${error.cause.message}` : ""
-      return new StoreError.StoreError({ operation, cause: `${error.message}${cause}` })
-    })
-  )
+  run({ loader: Migrator.fromRecord(migrations), table }).pipe(Effect.asVoid, Effect.mapError(storeError(operation)))

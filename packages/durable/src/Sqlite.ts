@@ -34,6 +34,11 @@
  *   `ExperimentalWarning` per process when the module loads. It is not
  *   filtered here (a global `process.emitWarning` filter would hide other
  *   warnings); run with `--disable-warning=ExperimentalWarning` to hide it.
+ * - Durable or refused: an empty file name (SQLite's temporary database,
+ *   deleted on close) and `":memory:"` fail with an error naming `filename`;
+ *   `layerMemory` is the way to ask for a database in memory. A file that
+ *   cannot be opened fails with the system's reason (missing directory,
+ *   directory not writable, not a database), which node:sqlite leaves out.
  * - Not supported: `updateValues` (SQLite has no `UPDATE ... FROM (VALUES)`);
  *   `stream` reads all rows first (`DatabaseSync` is synchronous).
  *
@@ -52,11 +57,12 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer, type Scope, Semaphore } from "effect"
+import { Duration, Effect, Layer, Option, type Scope, Semaphore } from "effect"
 import { Reactivity } from "effect/reactivity"
-import { SqlClient, type SqlError, Statement } from "effect/sql"
+import { SqlClient, SqlError, Statement } from "effect/sql"
 import * as Connection from "./internal/sqlite/connection.ts"
 import * as GroupCommit from "./internal/sqlite/groupCommit.ts"
+import * as OpenFailure from "./internal/sqlite/openFailure.ts"
 
 /**
  * Options of {@link layer}: the database file plus tuning that rarely needs changing.
@@ -64,7 +70,11 @@ import * as GroupCommit from "./internal/sqlite/groupCommit.ts"
  * @since 0.1.0
  */
 export interface Options {
-  /** Path of the database file (created if missing), or `":memory:"`. */
+  /**
+   * Path of the database file (created if missing). An empty name and
+   * `":memory:"` are refused: both open a database that is gone on close
+   * (use {@link layerMemory} for one in memory).
+   */
   readonly filename: string
   /**
    * SQLite `synchronous` pragma. `"NORMAL"` (default) keeps every committed
@@ -90,36 +100,40 @@ export interface Options {
   readonly transformResultNames?: ((name: string) => string) | undefined
 }
 
-/**
- * Opens the database in the current scope (closed with it) and builds the `SqlClient`.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Reactivity } from "effect/reactivity"
- * import { Sqlite } from "@wedsync/durable"
- *
- * const rows = Effect.scoped(
- *   Effect.gen(function* () {
- *     const sql = yield* Sqlite.make({ filename: ":memory:" })
- *     return yield* sql`SELECT 1 AS one`
- *   })
- * ).pipe(Effect.provide(Reactivity.layer))
- * ```
- *
- * @since 0.1.0
- */
-export const make = (
-  options: Options
+/** A configuration error: named field, not retryable. */
+const misconfigured = (problem: string): SqlError.SqlError =>
+  new SqlError.SqlError({
+    reason: new SqlError.UnknownError({
+      cause: new Error(problem),
+      message: `Sqlite: ${problem}`,
+      operation: "configure"
+    })
+  })
+
+const busyTimeoutMillis = (input: Duration.Input): Effect.Effect<number, SqlError.SqlError> => {
+  const millis = Option.map(Duration.fromInput(input), Duration.toMillis)
+  return Option.isSome(millis) && millis.value >= 0 && millis.value <= 2_147_483_647
+    ? Effect.succeed(millis.value)
+    : Effect.fail(
+        misconfigured(`busyTimeout must be a duration from 0 to 24.8 days (a timer's limit), got ${String(input)}`)
+      )
+}
+
+const open = (
+  options: Options,
+  inMemory: boolean
 ): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
+    const refused = inMemory ? undefined : OpenFailure.refuse(options.filename)
+    if (refused !== undefined) return yield* misconfigured(refused)
+    const busyTimeout = yield* busyTimeoutMillis(options.busyTimeout ?? "5 seconds")
     const connection = yield* Effect.acquireRelease(
       Connection.open({
         filename: options.filename,
         readonly: options.readonly ?? false,
         wal: true,
         synchronous: options.synchronous ?? "NORMAL",
-        busyTimeoutMillis: Duration.toMillis(Duration.fromInputUnsafe(options.busyTimeout ?? "5 seconds")),
+        busyTimeoutMillis: busyTimeout,
         prepareCacheSize: Math.max(1, options.prepareCacheSize ?? 200)
       }),
       (connection) => Effect.sync(connection.close)
@@ -157,7 +171,38 @@ export const make = (
   })
 
 /**
+ * Opens the database file in the current scope (closed with it) and builds
+ * the `SqlClient`. An empty `filename` or `":memory:"` fails with an error
+ * naming `filename`; a file that cannot be opened fails with SQLite's and the
+ * system's reason (`… the directory /data does not exist (no such directory,
+ * ENOENT)`, `… is not writable (permission denied, EACCES)`, `file is not a
+ * database`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Reactivity } from "effect/reactivity"
+ * import { Sqlite } from "@wedsync/durable"
+ *
+ * const rows = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const sql = yield* Sqlite.make({ filename: "./wedsync.db" })
+ *     return yield* sql`SELECT 1 AS one`
+ *   })
+ * ).pipe(Effect.provide(Reactivity.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: Options
+): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> => open(options, false)
+
+/**
  * The `SqlClient` on one SQLite file, WAL journal, durable through a process crash.
+ * Fails to build, with an error naming `filename`, when the name is empty or
+ * `":memory:"` (neither is durable), and with SQLite's and the system's reason
+ * when the file cannot be opened.
  *
  * @example
  * ```ts
@@ -190,4 +235,7 @@ export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlErr
  *
  * @since 0.1.0
  */
-export const layerMemory: Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> = layer({ filename: ":memory:" })
+export const layerMemory: Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> = Layer.effect(
+  SqlClient.SqlClient,
+  open({ filename: ":memory:" }, true)
+).pipe(Layer.provide(Reactivity.layer))

@@ -1,7 +1,9 @@
 /**
  * The outbox suite on the shared stores: `QueueStore.layerSql` on PostgreSQL
- * and Effect's `PersistedQueue.layerStoreRedis` on Redis. Choosing a store is
- * choosing a layer; the behaviour is the same. Skipped when a service is down,
+ * and Effect's `PersistedQueue.layerStoreRedis` on Redis, each over Effect's
+ * own connection layer and over durable's bounded one (`Postgres.layer`,
+ * `RedisConnection.layer`). Choosing a store is choosing a layer; the
+ * behaviour is the same. Skipped when a service is down,
  * except under CI=true.
  */
 import { randomUUID } from "node:crypto"
@@ -11,7 +13,9 @@ import { Effect, Layer, Redacted } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { createClient } from "redis"
 import { afterAll, describe } from "vitest"
+import * as Postgres from "../src/Postgres.ts"
 import * as QueueStore from "../src/QueueStore.ts"
+import * as RedisConnection from "../src/RedisConnection.ts"
 import { databaseUrl, postgresUp, redisUp, redisUrl } from "@wedsync/test-fixtures/services"
 import { outboxSuite } from "./OutboxSuite.ts"
 
@@ -33,6 +37,14 @@ describe.skipIf(!postgresUp)("on PostgreSQL", () => {
     tables.push(tableName)
     return QueueStore.layerSql({ tableName, pollInterval: "10 millis" }).pipe(Layer.provide(postgres), Layer.orDie)
   })
+  outboxSuite("QueueStore.layerSql on Postgres.layer (checked at start, bounded connect)", () => {
+    const tableName = `outbox_test_${randomUUID().replaceAll("-", "").slice(0, 12)}`
+    tables.push(tableName)
+    return QueueStore.layerSql({ tableName, pollInterval: "10 millis" }).pipe(
+      Layer.provide(Postgres.layer({ url: databaseUrl })),
+      Layer.orDie
+    )
+  })
 })
 
 afterAll(async () => {
@@ -53,6 +65,13 @@ describe.skipIf(!redisUp)("on Redis", () => {
     prefixes.push(prefix)
     return PersistedQueue.layerStoreRedis({ prefix, pollInterval: "10 millis" }).pipe(
       Layer.provide(NodeRedis.layer({ url: redisUrl }))
+    )
+  })
+  outboxSuite("PersistedQueue.layerStoreRedis on RedisConnection.layer (bounded connect and commands)", () => {
+    const prefix = `wedsync:outbox-test:${randomUUID()}:`
+    prefixes.push(prefix)
+    return PersistedQueue.layerStoreRedis({ prefix, pollInterval: "10 millis" }).pipe(
+      Layer.provide(RedisConnection.layer({ url: redisUrl }))
     )
   })
 })

@@ -6,7 +6,8 @@
  *
  * @internal
  */
-import { Overrides, StoreError } from "@wedsync/core"
+import { Overrides, type StoreError } from "@wedsync/core"
+import { storeError } from "./storeCauses.ts"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { migrate } from "../Migrations.ts"
@@ -32,7 +33,7 @@ export const sqlStore: Effect.Effect<Overrides.Store, StoreError.StoreError, Sql
     const bodies = (rows: ReadonlyArray<{ readonly body: string }>) => decodeAll(rows.map((row) => row.body))
     return {
       load: sql<{ body: string }>`SELECT body FROM wedsync_overrides`.pipe(
-        Effect.mapError(StoreError.from("overrides.load")),
+        Effect.mapError(storeError("overrides.load")),
         Effect.flatMap(bodies)
       ),
       put: (override, target, now) =>
@@ -49,12 +50,12 @@ export const sqlStore: Effect.Effect<Overrides.Store, StoreError.StoreError, Sql
             })
           )
           .pipe(
-            Effect.mapError(StoreError.from("overrides.set")),
+            Effect.mapError(storeError("overrides.set")),
             Effect.flatMap((previous) => (previous[0] === undefined ? Effect.undefined : decode(previous[0].body)))
           ),
       remove: (id) =>
         sql<{ body: string }>`DELETE FROM wedsync_overrides WHERE id = ${id} RETURNING body`.pipe(
-          Effect.mapError(StoreError.from("overrides.clear")),
+          Effect.mapError(storeError("overrides.clear")),
           Effect.flatMap((rows) => (rows[0] === undefined ? Effect.undefined : decode(rows[0].body)))
         )
     } satisfies Overrides.Store

@@ -9,13 +9,13 @@
 import * as Correlation from "@wedsync/core/Correlation"
 import * as Policy from "@wedsync/core/Policy"
 import * as Retry from "@wedsync/core/Retry"
-import * as StoreError from "@wedsync/core/StoreError"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
 import { type Cause, Clock, Effect } from "effect"
 import type { PersistedQueue } from "effect/persistence"
 import * as DeadLetters from "../DeadLetters.ts"
 import { type Envelope, type Handler, type HandlerError, Job, stored } from "./job.ts"
 import { failureOf, isCritical, queueId } from "./outbox.ts"
+import * as StoreCauses from "./storeCauses.ts"
 
 /** The two lanes: critical work never waits behind standard work. @internal */
 export type Lane = "critical" | "standard"
@@ -48,7 +48,7 @@ export const queuesOf = (service: object): Queues => {
   return owned
 }
 
-const storeError = StoreError.from("outbox.offer")
+const storeError = StoreCauses.storeError("outbox.offer")
 
 /** Offers an envelope to its lane, delayed as the retry decision said. */
 export const put = (lanes: Queues["lanes"], envelope: Envelope, delayMillis: number) =>

@@ -7,8 +7,9 @@
  */
 import { Clock, Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { Audit, StoreError } from "@wedsync/core"
+import { Audit, type StoreError } from "@wedsync/core"
 import { migrate } from "../../Migrations.ts"
+import { storeError } from "../storeCauses.ts"
 
 const createTable = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -70,7 +71,7 @@ export const make: Effect.Effect<Audit.Service, StoreError.StoreError, SqlClient
           ${entry.id}, ${entry.at}, ${entry.actor}, ${entry.action}, ${entry.target}, ${entry.reason},
           ${entry.details === undefined ? null : JSON.stringify(entry.details)})`
         return entry
-      }).pipe(Effect.mapError(StoreError.from("audit.record"))),
+      }).pipe(Effect.mapError(storeError("audit.record"))),
     list: (filter) => {
       const clauses = [
         ...(filter.action === undefined ? [] : [sql`action = ${filter.action}`]),
@@ -94,7 +95,7 @@ export const make: Effect.Effect<Audit.Service, StoreError.StoreError, SqlClient
             return row.details === null ? entry : { ...entry, details: JSON.parse(row.details) as unknown }
           })
         ),
-        Effect.mapError(StoreError.from("audit.list"))
+        Effect.mapError(storeError("audit.list"))
       )
     }
   }

@@ -16,6 +16,8 @@
 import { Clock, Effect, Stream } from "effect"
 import { SqlClient, type SqlConnection, SqlError } from "effect/sql"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+import { describe } from "../storeCauses.ts"
+import { whyNot } from "./openFailure.ts"
 
 /** @internal */
 export type Synchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA"
@@ -95,9 +97,21 @@ const bindable = (params: ReadonlyArray<unknown>): Array<SQLInputValue> => {
 const plainRows = (rows: ReadonlyArray<Record<string, unknown>>): Rows => rows.map((row) => ({ ...row }))
 
 /**
+ * `Failed to open <file>: <SQLite's words> (<meaning>): <the system's reason>`;
+ * node:sqlite gives no errno, so the reason comes from asking the file system.
+ */
+const openError = (cause: unknown, options: OpenOptions): SqlError.SqlError => {
+  const why = whyNot(options.filename, options.readonly)
+  const message = `Failed to open ${options.filename}: ${describe(cause)}${why === undefined ? "" : `: ${why}`}`
+  return toSqlError(cause, message, "open")
+}
+
+/**
  * Opens the database and applies the pragmas. A failure to open is a
- * `ConnectionError`; SQLITE_BUSY while switching to WAL (another process is
- * opening the same file) is retried like any statement.
+ * `ConnectionError` whose message keeps SQLite's and the system's reason
+ * (missing directory, directory not writable, not a database); SQLITE_BUSY
+ * while switching to WAL (another process is opening the same file) is
+ * retried like any statement.
  *
  * @internal
  */
@@ -105,11 +119,15 @@ export const open = (options: OpenOptions): Effect.Effect<Connection, SqlError.S
   Effect.gen(function* () {
     const db = yield* Effect.try({
       try: () => new DatabaseSync(options.filename, { readOnly: options.readonly }),
-      catch: (cause) => toSqlError(cause, `Failed to open ${options.filename}`, "open")
+      catch: (cause) => openError(cause, options)
     })
     const connection = make(db, options)
+    // A file that is not a database, or a directory where WAL cannot make its files, fails here.
     const pragma = (statement: string) =>
-      Effect.tapError(connection.executeUnprepared(statement, [], undefined), () => Effect.sync(() => db.close()))
+      connection.executeUnprepared(statement, [], undefined).pipe(
+        Effect.mapError((error) => (isBusy(error.reason.cause) ? error : openError(error.reason.cause, options))),
+        Effect.tapError(() => Effect.sync(() => db.close()))
+      )
     yield* pragma(`PRAGMA busy_timeout = ${Math.min(syncBusyMillis, options.busyTimeoutMillis)}`)
     if (options.wal && !options.readonly) yield* pragma("PRAGMA journal_mode = WAL")
     yield* pragma(`PRAGMA synchronous = ${options.synchronous}`)
@@ -182,7 +200,7 @@ const make = (db: DatabaseSync, options: OpenOptions): Connection => {
       try {
         statement = prepared ? cached(sql) : prepare(sql)
       } catch (cause) {
-        return Effect.fail(toSqlError(cause, "Failed to prepare statement", "prepare"))
+        return Effect.fail(toSqlError(cause, `Failed to prepare statement: ${describe(cause)}`, "prepare"))
       }
       const values = bindable(params)
       // A statement that fails outside a transaction (BEGIN included) left nothing behind.
@@ -192,12 +210,12 @@ const make = (db: DatabaseSync, options: OpenOptions): Connection => {
         return Effect.succeed(attempt())
       } catch (cause) {
         if (!retryable || !isBusy(cause)) {
-          return Effect.fail(toSqlError(cause, "Failed to execute statement", "execute"))
+          return Effect.fail(toSqlError(cause, `Failed to execute statement: ${describe(cause)}`, "execute"))
         }
         return Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.mapError(
             waitWhileBusy(attempt, now + options.busyTimeoutMillis, 1) as Effect.Effect<A, unknown>,
-            (cause) => toSqlError(cause, "Failed to execute statement", "execute")
+            (cause) => toSqlError(cause, `Failed to execute statement: ${describe(cause)}`, "execute")
           )
         )
       }
