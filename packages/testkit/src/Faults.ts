@@ -7,7 +7,10 @@
  * the first matching rule that carries a fault decides the answer. Scripted
  * sequences ("fail twice, then succeed") are rules with `times: 1` in order.
  * The same schemas decode rules sent to the control endpoint, so code and HTTP
- * share one definition and bad input is a 400 that names the field.
+ * share one definition: a rule that means nothing (no fault and no latency,
+ * `min` above `max`, a window ending before it starts, an unknown field, an
+ * operation or error the simulator does not have) is an {@link InvalidRule}
+ * in code and a 400 over HTTP, both naming the field in the same words.
  *
  * @example
  * ```ts
@@ -21,96 +24,28 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
 
-/**
- * The four families of provider error a simulator can answer with, each in its
- * provider's real error body:
- * - `unavailable`: a 5xx;
- * - `rateLimited`: a 429 (or the provider's equivalent) with Retry-After;
- * - `providerPermanent`: wrong for every request to this account (bad key,
- *   unverified sender, suspended account);
- * - `requestPermanent`: wrong for this request only (declined card, invalid
- *   recipient, malformed parameter).
- *
- * @since 0.1.0
- */
-export const ErrorKind = Schema.Literals(["unavailable", "rateLimited", "providerPermanent", "requestPermanent"])
-
-/** @since 0.1.0 */
-export type ErrorKind = typeof ErrorKind.Type
-
-/** A delay, fixed or drawn uniformly from `[min, max]` with the seeded random source. @since 0.1.0 */
-export const Latency = Schema.Union([
-  Schema.Struct({ millis: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }),
-  Schema.Struct({
-    min: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
-    max: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-  })
-])
-
-/** @since 0.1.0 */
-export type Latency = typeof Latency.Type
-
-/**
- * What a faulty request gets:
- * - `Error`: an error from the provider's catalogue, by entry name (`"card_declined"`)
- *   or by kind (`"rateLimited"` picks the kind's default entry);
- * - `Hang`: the request is read and never answered;
- * - `Reset`: the connection is destroyed before any answer;
- * - `Malformed`: HTTP 200 with a body that is not valid JSON;
- * - `AmbiguousCommit`: the request is carried out (charge made, message queued),
- *   then the connection is destroyed before the answer;
- * - `Pass`: answered normally (a step of a script).
- *
- * @since 0.1.0
- */
-export const Fault = Schema.Union([
-  Schema.TaggedStruct("Error", {
-    error: Schema.String,
-    retryAfterSeconds: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
-  }),
-  Schema.TaggedStruct("Hang", {}),
-  Schema.TaggedStruct("Reset", {}),
-  Schema.TaggedStruct("Malformed", {}),
-  Schema.TaggedStruct("AmbiguousCommit", {}),
-  Schema.TaggedStruct("Pass", {})
-])
-
-/** @since 0.1.0 */
-export type Fault = typeof Fault.Type
-
-/**
- * One fault rule. Every field but the fault (or the latency) is optional:
- * - `operation`: the simulator's operation names it applies to (all when absent),
- *   e.g. `"payment_intents.create"`; see each simulator's `operations`;
- * - `rate`: the probability that a matching request is affected (default 1);
- * - `times`: how many requests it affects before it is spent;
- * - `from` / `until`: an outage window in epoch milliseconds.
- *
- * @since 0.1.0
- */
-export const Rule = Schema.Struct({
-  operation: Schema.optional(Schema.Union([Schema.String, Schema.Array(Schema.String)])),
-  fault: Schema.optional(Fault),
-  latency: Schema.optional(Latency),
-  rate: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
-  times: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
-  from: Schema.optional(Schema.Number),
-  until: Schema.optional(Schema.Number)
-})
-
-/** @since 0.1.0 */
-export type Rule = typeof Rule.Type
-
-/** A scripted sequence for one operation: each request takes the next step. @since 0.1.0 */
-export const Script = Schema.Struct({
-  operation: Schema.String,
-  steps: Schema.NonEmptyArray(Fault)
-})
-
-/** @since 0.1.0 */
-export type Script = typeof Script.Type
+export {
+  type Catalogue,
+  decodeRule,
+  decodeScript,
+  ErrorKind,
+  Fault,
+  InvalidRule,
+  Latency,
+  Rule,
+  Script
+} from "./internal/rules.ts"
+import {
+  type Catalogue,
+  decodeRule,
+  decodeScript,
+  type ErrorKind,
+  type Fault,
+  type InvalidRule,
+  type Latency,
+  type Rule
+} from "./internal/rules.ts"
 
 /** Answer normally. @since 0.1.0 */
 export const pass: Fault = { _tag: "Pass" }
@@ -243,7 +178,9 @@ const drawLatency = (latency: Latency, next: () => number): number =>
   "millis" in latency ? latency.millis : Math.round(latency.min + (latency.max - latency.min) * next())
 
 /**
- * The rules of one simulator and the decision they make per request.
+ * The rules of one simulator and the decision they make per request. Every
+ * rule and script is checked as it is added (see {@link decodeRule}); given
+ * the simulator's {@link Catalogue}, against its operations and errors too.
  *
  * @since 0.1.0
  */
@@ -251,19 +188,26 @@ export class FaultPlan {
   readonly #rules: Array<LiveRule> = []
   readonly #scripts = new Map<string, Array<Fault>>()
   readonly #next: () => number
+  readonly #catalogue: Catalogue | undefined
 
-  constructor(next: () => number) {
+  constructor(next: () => number, catalogue?: Catalogue) {
     this.#next = next
+    this.#catalogue = catalogue
   }
 
-  /** Adds a rule after the existing ones. */
+  /** Adds a rule after the existing ones; throws {@link InvalidRule} for a rule that means nothing here. */
   add(rule: Rule): this {
+    decodeRule(rule, this.#catalogue)
     this.#rules.push({ rule, used: 0 })
     return this
   }
 
-  /** Scripts one operation: its next requests take these steps in order, ahead of every rule. */
+  /**
+   * Scripts one operation: its next requests take these steps in order, ahead
+   * of every rule. Throws {@link InvalidRule} for an unknown operation or error, or no steps.
+   */
   script(operation: string, steps: ReadonlyArray<Fault>): this {
+    decodeScript({ operation, steps }, this.#catalogue)
     const queue = this.#scripts.get(operation) ?? []
     queue.push(...steps)
     this.#scripts.set(operation, queue)

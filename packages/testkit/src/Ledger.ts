@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import type { Fault } from "./Faults.ts"
+import { emptyRecord } from "./internal/records.ts"
 
 /**
  * How a request ended:
@@ -65,7 +66,7 @@ export interface RequestFilter {
 const SECRET_HEADERS = new Set(["authorization", "x-postmark-server-token", "x-goog-channel-token"])
 
 const maskHeaders = (headers: Readonly<Record<string, string | Array<string> | undefined>>) => {
-  const masked: Record<string, string> = {}
+  const masked = emptyRecord<string>()
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue
     masked[name] = SECRET_HEADERS.has(name) ? "<redacted>" : Array.isArray(value) ? value.join(", ") : value

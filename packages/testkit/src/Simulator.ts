@@ -8,7 +8,9 @@
  * catalogue holds the provider's real error bodies, each labelled with the
  * `IntegrationError` reason a correct adapter must produce. The server is plain
  * `node:http` on purpose: resets, hangs and ambiguous commits act on the socket
- * itself, below any framework.
+ * itself, below any framework. Request bodies over `bodyLimitBytes` (1 MiB by
+ * default) are answered 413 without being buffered; bad options are refused
+ * with {@link InvalidOptions} before anything listens.
  *
  * @example
  * ```ts
@@ -26,13 +28,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Effect, type Scope } from "effect"
-import { type ErrorKind, FaultPlan, type Fault, random } from "./Faults.ts"
-import { parseForm } from "./internal/form.ts"
-import { compile, flatHeaders, readBody, seededId } from "./internal/http.ts"
+import { ErrorKind, FaultPlan, type Fault, random } from "./Faults.ts"
+import { recordTooLarge, simRequest, writeReply } from "./internal/exchange.ts"
+import { BodyTooLarge, compile, DEFAULT_BODY_LIMIT_BYTES, readBody, refuseTooLarge, seededId } from "./internal/http.ts"
+import { commonProblems, portProblems, refuseOptions, webhookUrlProblems } from "./internal/options.ts"
+import { MAX_TIMER_MILLIS } from "./internal/rules.ts"
+import { own } from "./internal/records.ts"
 import { Ledger, type RequestEntry } from "./Ledger.ts"
 import * as Webhooks from "./Webhooks.ts"
 
 export { BadBody, catalogueEntry } from "./internal/definition.ts"
+export { InvalidOptions } from "./internal/options.ts"
 export type {
   Definition,
   ErrorEntry,
@@ -67,8 +73,10 @@ export class Running<State, Credentials> implements Handle {
   readonly faults: FaultPlan
   readonly random: () => number
   readonly deliveries: Array<Webhooks.DeliveryRecord> = []
+  /** The largest request body it reads, in bytes; a larger one is answered 413. */
+  readonly bodyLimitBytes: number
   state: State
-  webhookUrl: string | undefined
+  #webhookUrl: string | undefined
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
   readonly #routes: ReadonlyArray<{
@@ -82,11 +90,19 @@ export class Running<State, Credentials> implements Handle {
     this.credentials = { ...definition.credentials, ...options.credentials }
     this.ledger = new Ledger(definition.provider)
     this.random = random(options.seed ?? 1)
-    this.faults = new FaultPlan(this.random)
-    this.state = definition.state()
-    this.webhookUrl = options.webhookUrl
-    this.#server = server
+    this.bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
     this.#routes = definition.routes.map((route) => ({ route, match: compile(route.path) }))
+    this.faults = new FaultPlan(this.random, {
+      provider: definition.provider,
+      operations: this.operations,
+      errors: [
+        ...Object.keys(definition.errors),
+        ...ErrorKind.literals.filter((kind) => Object.hasOwn(definition.errors, definition.defaultErrors[kind]))
+      ]
+    })
+    this.state = definition.state()
+    this.#webhookUrl = options.webhookUrl
+    this.#server = server
     server.on("connection", (socket) => {
       this.#sockets.add(socket)
       socket.on("close", () => this.#sockets.delete(socket))
@@ -115,7 +131,16 @@ export class Running<State, Credentials> implements Handle {
 
   /** The operation names this simulator's faults can target. */
   get operations(): ReadonlyArray<string> {
-    return this.#routes.map(({ route }) => route.operation)
+    return [...new Set(this.#routes.map(({ route }) => route.operation))]
+  }
+
+  /** Where webhooks go (`undefined`: nowhere); setting anything but an http(s) URL throws `InvalidOptions`. */
+  get webhookUrl(): string | undefined {
+    return this.#webhookUrl
+  }
+  set webhookUrl(url: string | undefined) {
+    refuseOptions(webhookUrlProblems(url, "webhookUrl"))
+    this.#webhookUrl = url
   }
 
   /** Forgets rules, requests, side effects, deliveries and provider state. */
@@ -128,8 +153,8 @@ export class Running<State, Credentials> implements Handle {
 
   /** Resolves a fault's error name (an entry or a kind) to a catalogue entry; throws on an unknown name. */
   errorEntry(name: string): ErrorEntry {
-    const entry =
-      this.definition.errors[name] ?? this.definition.errors[this.definition.defaultErrors[name as ErrorKind] ?? ""]
+    const errors = this.definition.errors
+    const entry = own(errors, name) ?? own(errors, own(this.definition.defaultErrors, name) ?? "")
     if (entry === undefined) {
       throw new Error(
         `${this.provider} has no error "${name}"; known: ${Object.keys(this.definition.errors).join(", ")}`
@@ -196,26 +221,21 @@ export class Running<State, Credentials> implements Handle {
 
   /** Handles one HTTP exchange. @internal */
   async handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
-    const rawBody = await readBody(incoming)
     const url = new URL(incoming.url ?? "/", "http://127.0.0.1")
     const found = this.#find(incoming.method ?? "GET", url.pathname)
-    const request: SimRequest = {
-      method: incoming.method ?? "GET",
-      path: url.pathname,
-      query: url.searchParams,
-      headers: flatHeaders(incoming),
+    const rawBody = await readBody(incoming, this.bodyLimitBytes).catch((cause: unknown) => {
+      if (!(cause instanceof BodyTooLarge)) throw cause
+      recordTooLarge(this.ledger, incoming, url, found?.route.operation ?? "unknown")
+      refuseTooLarge(outgoing, cause)
+      return undefined
+    })
+    if (rawBody === undefined) return
+    const request = simRequest(
+      incoming,
+      url,
       rawBody,
-      params: found?.params ?? {},
-      operation: found?.route.operation ?? "unknown",
-      json: () => {
-        try {
-          return JSON.parse(rawBody) as unknown
-        } catch {
-          throw new BadBody("body is not JSON")
-        }
-      },
-      form: () => parseForm(rawBody)
-    }
+      found === undefined ? undefined : { operation: found.route.operation, params: found.params }
+    )
     const decision = this.faults.decide(request.operation, Date.now())
     const entry = this.ledger.record({
       at: Date.now(),
@@ -233,7 +253,9 @@ export class Running<State, Credentials> implements Handle {
         entry.outcome = "clientAborted"
       }
     })
-    if (decision.delayMillis > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMillis))
+    // Several rules' latencies add up; past what a timer holds, setTimeout would fire at once.
+    const delay = Math.min(decision.delayMillis, MAX_TIMER_MILLIS)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     if (outgoing.destroyed) return
     await this.#answer(request, decision.fault, found?.route, entry, incoming, outgoing)
   }
@@ -257,16 +279,9 @@ export class Running<State, Credentials> implements Handle {
   ): Promise<void> {
     const context = this.#context()
     const send = (reply: Reply) => {
-      const headers = { ...this.definition.responseHeaders?.(request, context), ...reply.headers }
-      const isText = typeof reply.body === "string"
-      const body = reply.body === undefined ? "" : isText ? (reply.body as string) : JSON.stringify(reply.body)
-      if (reply.body !== undefined && !isText && headers["content-type"] === undefined) {
-        headers["content-type"] = "application/json; charset=utf-8"
-      }
       entry.outcome = "answered"
       entry.status = reply.status
-      outgoing.writeHead(reply.status, headers)
-      outgoing.end(body)
+      writeReply(outgoing, reply, this.definition.responseHeaders?.(request, context))
     }
     const drop = () => {
       entry.outcome = "reset"
@@ -316,6 +331,11 @@ export const start = <State, Credentials>(
   definition: Definition<State, Credentials>,
   options: Options<Credentials> = {}
 ): Promise<Running<State, Credentials>> => {
+  try {
+    refuseOptions([...portProblems(options.port, "port"), ...commonProblems(options)])
+  } catch (invalid) {
+    return Promise.reject(invalid)
+  }
   const server = createServer()
   const running = new Running(definition, options, server)
   server.on("request", (incoming, outgoing) => {

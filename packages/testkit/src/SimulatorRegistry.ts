@@ -20,6 +20,8 @@
  *
  * @since 0.1.0
  */
+import { commonProblems, portProblems, refuseOptions } from "./internal/options.ts"
+import type { Problem } from "./internal/problems.ts"
 import * as Simulator from "./Simulator.ts"
 import * as GoogleCalendar from "./simulators/googleCalendar.ts"
 import * as Postmark from "./simulators/postmark.ts"
@@ -116,13 +118,27 @@ export interface StartOptions {
   readonly seed?: number
   /** Fixed ports per provider; free ones otherwise. */
   readonly ports?: Partial<Record<Name, number>>
-  /** Where every simulator sends its webhooks. */
+  /** Where every simulator sends its webhooks: an http:// or https:// URL. */
   readonly webhookUrl?: string
+  /** The largest request body each simulator reads, in bytes (default 1 MiB); a larger one is answered 413. */
+  readonly bodyLimitBytes?: number
 }
+
+/** Unknown provider names and bad ports in `ports`, and the options every simulator shares. */
+const optionProblems = (options: StartOptions): ReadonlyArray<Problem> => [
+  ...Object.entries(options.ports ?? {}).flatMap(([name, port]) =>
+    Object.hasOwn(providers, name)
+      ? portProblems(port, `ports.${name}`)
+      : [{ field: `ports.${name}`, problem: `is not a provider; the providers are ${names.join(", ")}` }]
+  ),
+  ...commonProblems(options)
+]
 
 /**
  * Starts the named simulators; if one cannot start, the others are stopped
- * again and the first failure is thrown.
+ * again and the first failure is thrown. Bad options (a port out of range, a
+ * provider name it does not know in `ports`, a webhook URL that is not http(s))
+ * are refused first with `Simulator.InvalidOptions`.
  *
  * @example
  * ```ts
@@ -134,16 +150,18 @@ export const start = async <const K extends Name>(
   names: ReadonlyArray<K>,
   options: StartOptions = {}
 ): Promise<Running<K>> => {
+  refuseOptions(optionProblems(options))
   const seed = options.seed ?? 1
   const settled = await Promise.allSettled(
     names.map((name, index) => {
-      const port = options.ports?.[name]
+      const port = options.ports !== undefined && Object.hasOwn(options.ports, name) ? options.ports[name] : undefined
       // Each entry's start takes its own credential type; these options name no credentials.
       const startEntry = providers[name].start as (options: Simulator.Options<never>) => Promise<Simulator.Handle>
       return startEntry({
         seed: seed + index,
         ...(port === undefined ? {} : { port }),
-        ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl })
+        ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
+        ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes })
       })
     })
   )

@@ -17,6 +17,7 @@
  */
 
 import { WebhookSource } from "@wedsync/core"
+import { webhookUrlProblem } from "./internal/options.ts"
 
 /**
  * How a delivery is made wrong on purpose:
@@ -152,7 +153,8 @@ export const build = <Credentials>(
 
 /**
  * POSTs a delivery and records the answer. Never throws: an unreachable
- * receiver is recorded as such.
+ * receiver is recorded as such, and so is a URL that is not http(s) (a
+ * `file://` callback named in a request is never opened).
  *
  * @since 0.1.0
  */
@@ -164,6 +166,8 @@ export const post = async (delivery: WebhookDelivery, timeoutMillis = 10_000): P
     at: Date.now(),
     ...(delivery.tamper === undefined ? {} : { tamper: delivery.tamper })
   }
+  const problem = webhookUrlProblem(delivery.url)
+  if (problem !== undefined) return { ...base, status: "unreachable", response: `not sent: the webhook URL ${problem}` }
   try {
     const response = await fetch(delivery.url, {
       method: "POST",

@@ -128,8 +128,10 @@ export interface Options<Credentials> {
   /** Seed for fault draws, latencies and ids (default 1). */
   readonly seed?: number
   readonly credentials?: Partial<Credentials>
-  /** Where the simulator sends its provider's webhooks. */
+  /** Where the simulator sends its provider's webhooks: an http:// or https:// URL. */
   readonly webhookUrl?: string
+  /** The largest request body it reads, in bytes (default 1 MiB); a larger one is answered 413. */
+  readonly bodyLimitBytes?: number
 }
 
 /**
@@ -147,6 +149,7 @@ export interface Handle {
   readonly ledger: Ledger
   readonly deliveries: ReadonlyArray<Webhooks.DeliveryRecord>
   readonly catalogue: Readonly<Record<string, ErrorEntry>>
+  /** Where webhooks go; setting anything but an http(s) URL throws `InvalidOptions`. */
   webhookUrl: string | undefined
   readonly errorEntry: (name: string) => ErrorEntry
   readonly reset: () => void

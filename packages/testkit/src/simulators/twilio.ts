@@ -37,6 +37,7 @@
  *
  * @since 0.1.0
  */
+import { own } from "../internal/records.ts"
 import type { Definition, HandlerContext, Reply, SimRequest } from "../Simulator.ts"
 import { defaultErrors, errorReply, errors, magicFrom, magicTo } from "./twilio/errors.ts"
 import { events } from "./twilio/events.ts"
@@ -67,7 +68,7 @@ export interface State {
 export const operations = ["messages.create", "messages.fetch"] as const
 
 const fail = (name: string, request: SimRequest): Reply => {
-  const entry = errors[name]
+  const entry = own(errors, name)
   if (entry === undefined) throw new Error(`no Twilio error ${name}`)
   return entry.reply(request, { retryAfterSeconds: 1 })
 }

@@ -34,8 +34,13 @@ interface ClientOptions {
   readonly host?: string
 }
 
+// privateKey "" (no key): @vonage/auth passes an absent key to fs.existsSync, which Node deprecates (DEP0187)
 const authFor = (target: Running, options: ClientOptions) =>
-  new Auth({ apiKey: target.credentials.apiKey, apiSecret: options.apiSecret ?? target.credentials.apiSecret })
+  new Auth({
+    apiKey: target.credentials.apiKey,
+    apiSecret: options.apiSecret ?? target.credentials.apiSecret,
+    privateKey: ""
+  })
 
 const smsFor = (target: Running, options: ClientOptions = {}) =>
   new SMS(authFor(target, options), { restHost: options.host ?? target.url, timeout: options.timeout ?? 2_000 })

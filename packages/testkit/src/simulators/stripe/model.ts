@@ -6,6 +6,7 @@
  * @internal
  */
 import { IdempotencyStore } from "../../internal/idempotency.ts"
+import { own } from "../../internal/records.ts"
 
 /** Credentials the simulator accepts and signs webhooks with. @since 0.1.0 */
 export interface Credentials {
@@ -209,8 +210,8 @@ export const cardOf = (
   state: State,
   paymentMethod: string
 ): { readonly name: string; readonly card: TestCard } | undefined => {
-  const name = testCards[paymentMethod] === undefined ? state.paymentMethods.get(paymentMethod) : paymentMethod
-  const card = name === undefined ? undefined : testCards[name]
+  const name = own(testCards, paymentMethod) === undefined ? state.paymentMethods.get(paymentMethod) : paymentMethod
+  const card = name === undefined ? undefined : own(testCards, name)
   return name === undefined || card === undefined ? undefined : { name, card }
 }
 

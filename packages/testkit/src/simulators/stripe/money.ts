@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { own } from "../../internal/records.ts"
 import type { SimRequest } from "../../Simulator.ts"
 import { type Form, integerParam, refuse, requiredString } from "./params.ts"
 import { stripeError } from "./wire.ts"
@@ -43,13 +44,13 @@ const SYMBOLS: Readonly<Record<string, string>> = {
 /** An amount as Stripe prints it in messages (`$0.50`). @internal */
 export const formatAmount = (amount: number, currency: string): string => {
   const major = currency === "jpy" ? String(amount) : (amount / 100).toFixed(2)
-  return `${SYMBOLS[currency] ?? ""}${major}`
+  return `${own(SYMBOLS, currency) ?? ""}${major}`
 }
 
 /** The `currency` parameter, lower-cased; refused when Stripe does not support it. @internal */
 export const currencyParam = (request: SimRequest, form: Form): string => {
   const currency = requiredString(request, form, "currency").toLowerCase()
-  if (MINIMUMS[currency] !== undefined) return currency
+  if (own(MINIMUMS, currency) !== undefined) return currency
   return refuse(
     stripeError(request, 400, {
       type: "invalid_request_error",
@@ -71,7 +72,7 @@ export const amountParam = (request: SimRequest, form: Form, currency: string): 
         param: "amount"
       })
     )
-  const minimum = MINIMUMS[currency] ?? 50
+  const minimum = own(MINIMUMS, currency) ?? 50
   if (amount < minimum) {
     refuse(
       stripeError(request, 400, {

@@ -7,6 +7,7 @@
  * @internal
  */
 import type { FormValue } from "../../internal/form.ts"
+import { emptyRecord } from "../../internal/records.ts"
 import type { Reply, SimRequest } from "../../Simulator.ts"
 import { invalidChoice, parameterInvalidInteger, parameterMissing, parameterUnknown, stripeError } from "./wire.ts"
 
@@ -91,7 +92,7 @@ export const metadataParam = (request: SimRequest, form: Form, name = "metadata"
   if (typeof value === "string" || Array.isArray(value)) {
     return refuse(stripeError(request, 400, { type: "invalid_request_error", message: "Invalid object", param: name }))
   }
-  const metadata: Record<string, string> = {}
+  const metadata = emptyRecord<string>()
   for (const [key, entry] of Object.entries(value as Readonly<Record<string, FormValue>>)) {
     const param = `${name}[${key}]`
     if (typeof entry !== "string") {

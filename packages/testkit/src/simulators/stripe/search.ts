@@ -13,6 +13,7 @@
  *
  * @internal
  */
+import { own } from "../../internal/records.ts"
 import type { HandlerContext, Reply, SimRequest } from "../../Simulator.ts"
 import { render } from "./confirmation.ts"
 import { get } from "./endpoint.ts"
@@ -127,7 +128,7 @@ const fieldValue = (intent: PaymentIntent, clause: Clause): string | number | nu
     case "status":
       return intent.status
     default:
-      return intent.metadata[clause.key ?? ""] ?? null
+      return own(intent.metadata, clause.key ?? "") ?? null
   }
 }
 

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import type { ErrorKind } from "../../Faults.ts"
+import { own } from "../../internal/records.ts"
 import { catalogueEntry, type ErrorEntry, type Reply, type SimRequest } from "../../Simulator.ts"
 
 /** Twilio's error body for `code`, answered with HTTP `status`. @since 0.1.0 */
@@ -174,4 +175,4 @@ const MAGIC_TO: Readonly<Record<string, string>> = {
 }
 
 /** What Twilio's test credentials answer for a magic `To` number. @since 0.1.0 */
-export const magicTo = (number: string): string | undefined => MAGIC_TO[number]
+export const magicTo = (number: string): string | undefined => own(MAGIC_TO, number)

@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import { emptyRecord } from "../../internal/records.ts"
 import type { HandlerContext, Reply, SimRequest } from "../../Simulator.ts"
 import type { Credentials, State } from "./model.ts"
 import { inBand } from "./errors.ts"
@@ -53,7 +54,7 @@ const stringify = (value: unknown): string | undefined =>
 
 /** The request's parameters (query, then JSON or form body) as strings; throws `BadBody` for broken JSON. @since 0.1.0 */
 export const smsParams = (request: SimRequest): Readonly<Record<string, string>> => {
-  const params: Record<string, string> = {}
+  const params = emptyRecord<string>()
   for (const [name, value] of request.query) params[name] = value
   if (request.rawBody.trim() === "") return params
   const isJson = (request.headers["content-type"] ?? "").includes("json")
