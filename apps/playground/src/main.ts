@@ -1,8 +1,9 @@
 /**
  * `pnpm playground`: runs the offline scenarios (real adapters against local
- * simulators) and prints a readable account of what happened.
+ * simulators) and prints a readable account of what happened. Loaded by
+ * start.mjs, which checks the Node version first.
  */
-import { Effect } from "effect"
+import { Effect, References } from "effect"
 import * as Scenario from "./scenario.ts"
 
 const describe = (delivery: Scenario.Delivery) => {
@@ -12,8 +13,10 @@ const describe = (delivery: Scenario.Delivery) => {
   return `  reminder ${String(delivery.index).padStart(2)}: ${delivery.servedBy ? `sent by ${delivery.servedBy}` : "NOT SENT"}  [${path}]`
 }
 
-const report = await Effect.runPromise(Scenario.run)
 console.log("WedSync playground, offline: the real Resend, Postmark, Twilio and Vonage SDKs against local simulators\n")
+// The failures are the story, and the account below tells it: the engine's Info lines about each
+// one ("notification: sms failed") would only repeat it, out of order. Warnings and errors still print.
+const report = await Effect.runPromise(Scenario.run.pipe(Effect.provideService(References.MinimumLogLevel, "Warn")))
 console.log("1. Wedding reminders by email, Resend as primary and Postmark as backup\n")
 console.log("Resend fails from reminder 6 to 17, then recovers.\n")
 for (const delivery of report.deliveries) console.log(describe(delivery))
