@@ -5,6 +5,7 @@
  * Redis the suite is skipped locally and fails on CI (`CI=true`).
  */
 import { randomUUID } from "node:crypto"
+import * as http from "node:http"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { createClient } from "redis"
@@ -37,13 +38,17 @@ const start = (options: {
   mode: string
   url?: string
   connection?: "eager" | "late"
+  quorum?: number
+  providerUrl?: string
 }): Worker =>
   startWorker(worker, [
     options.url ?? redisUrl,
     options.prefix,
     String(options.openMillis),
     options.mode,
-    options.connection ?? "eager"
+    options.connection ?? "eager",
+    String(options.quorum ?? 1),
+    options.providerUrl ?? "http://127.0.0.1:9/"
   ])
 
 const transition = (to: string, source?: string) => (line: Line) =>
@@ -166,6 +171,127 @@ describe.skipIf(!reachable)("Resilience.layerRedis across OS processes", () => {
     // runtime's dispose does not finish while Redis is away.
     expect(await w.next(event("exit"), 3_000)).toMatchObject({ disposed: false })
     await proxy.close()
+  })
+})
+
+/** A real HTTP provider the workers call: it answers 200 until told to fail (503); counts what reached it. */
+const httpProvider = async () => {
+  let status = 200
+  let requests = 0
+  const server = http.createServer((_request, response) => {
+    requests++
+    response.writeHead(status).end(status === 200 ? "sent" : "unavailable")
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as net.AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests: () => requests,
+    fail: () => {
+      status = 503
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}
+
+/** The votes standing for the shared circuit in Redis: voters and time to live. */
+const standingVotes = async (prefix: string) => {
+  const client = createClient({ url: redisUrl })
+  client.on("error", () => {})
+  await client.connect()
+  try {
+    const key = `${prefix}quorum:email:shared`
+    return { voters: await client.zCard(key), ttlMillis: await client.pTTL(key) }
+  } finally {
+    await client.close()
+  }
+}
+
+/**
+ * Two processes on one Redis, A cut off from its provider (its URL is a closed
+ * port: every call is refused on A's side) and B reaching it.
+ */
+describe.skipIf(!reachable)("Resilience.layerRedis with a quorum: one instance's fault stays its own", () => {
+  const pair = async (quorum: number) => {
+    const provider = await httpProvider()
+    const prefix = newPrefix()
+    const cutOff = `http://127.0.0.1:${await closedPort()}/`
+    const a = start({ prefix, openMillis: 30_000, mode: "serve", quorum, providerUrl: cutOff })
+    const b = start({ prefix, openMillis: 30_000, mode: "serve", quorum, providerUrl: provider.url })
+    await Promise.all([a.next(event("ready")), b.next(event("ready"))])
+    expect(await ask(b, { op: "fetch" }, "fetch")).toMatchObject({ ok: true, invoked: 1 })
+    return { provider, prefix, a, b }
+  }
+
+  it("quorum 2: the cut-off process opens its own circuit; the healthy one keeps serving", async () => {
+    const { provider, prefix, a, b } = await pair(2)
+    try {
+      expect(await ask(a, { op: "trip", via: "http" }, "OPEN")).toMatchObject({ calls: 4, state: "open" })
+      // A stops calling its provider itself.
+      expect(await ask(a, { op: "fetch" }, "fetch")).toMatchObject({ ok: false, reason: "CircuitOpen", invoked: 0 })
+      // A's vote stands, and expires with the window (1 minute).
+      const votes = await standingVotes(prefix)
+      expect(votes.voters).toBe(1)
+      expect(votes.ttlMillis).toBeGreaterThan(50_000)
+      expect(votes.ttlMillis).toBeLessThanOrEqual(60_000)
+
+      // Ten of B's sync intervals later B's circuit is still closed, and its calls reach the provider.
+      const seen = await ask(b, { op: "waitState", state: "open", timeoutMillis: 1_000 }, "state", 3_000)
+      expect(seen.state).toBe("closed")
+      for (let n = 0; n < 5; n++) {
+        expect(await ask(b, { op: "fetch" }, "fetch")).toMatchObject({ ok: true, invoked: 1 })
+      }
+      expect(provider.requests()).toBe(6)
+      expect(b.lines.filter(transition("open"))).toEqual([])
+      // The store's "closed" did not close A's own opening either.
+      expect(await ask(a, { op: "state" }, "state")).toMatchObject({ state: "open" })
+
+      // Nothing was shared: a fresh process is admitted.
+      const c = start({ prefix, openMillis: 30_000, mode: "call", quorum: 2 })
+      expect(await c.next(event("call"))).toMatchObject({ ok: true, invoked: 1 })
+      expect(await c.exited).toBe(0)
+    } finally {
+      await provider.close()
+    }
+  })
+
+  it("quorum 2: when both processes see failures the shared circuit opens for both", async () => {
+    const { provider, prefix, a, b } = await pair(2)
+    try {
+      expect(await ask(a, { op: "trip", via: "http" }, "OPEN")).toMatchObject({ calls: 4, state: "open" })
+      provider.fail()
+      // B's trip is the second vote within the window: the circuit opens for every instance.
+      expect(await ask(b, { op: "trip", via: "http" }, "OPEN")).toMatchObject({ calls: 3, state: "open" })
+      expect(await b.next(transition("open", "local"))).toMatchObject({ from: "closed" })
+      // The votes that opened it are cleared: they cannot complete a later quorum.
+      expect(await standingVotes(prefix)).toEqual({ voters: 0, ttlMillis: -2 })
+      expect(await ask(a, { op: "fetch" }, "fetch")).toMatchObject({ reason: "CircuitOpen", invoked: 0 })
+      await expectRejectedWithoutCall(b)
+
+      const c = start({ prefix, openMillis: 30_000, mode: "call", quorum: 2 })
+      expect(await c.next(event("call"))).toMatchObject({ ok: false, reason: "CircuitOpen", invoked: 0 })
+      expect(await c.exited).toBe(0)
+    } finally {
+      await provider.close()
+    }
+  })
+
+  it("quorum 1 (the default): the cut-off process opens the circuit for the healthy one too", async () => {
+    const { provider, a, b } = await pair(1)
+    try {
+      expect(await ask(a, { op: "trip", via: "http" }, "OPEN")).toMatchObject({ calls: 4, state: "open" })
+      const seen = await ask(b, { op: "waitState", state: "open", timeoutMillis: 1_000 }, "state", 3_000)
+      expect(seen.state).toBe("open")
+      expect(await b.next(transition("open", "store"))).toMatchObject({ from: "closed" })
+      expect(await ask(b, { op: "fetch" }, "fetch")).toMatchObject({ reason: "CircuitOpen", invoked: 0 })
+      expect(provider.requests()).toBe(1)
+    } finally {
+      await provider.close()
+    }
   })
 })
 

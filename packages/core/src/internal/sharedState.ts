@@ -5,6 +5,12 @@
  * bounded in time and a store that does not answer leaves the decision to the
  * local circuit (logged at most every 10 s per circuit).
  *
+ * With a quorum (`quorum.ts`) a trip opens this instance's circuit and casts a
+ * vote; the opening is written to the store only when the vote completes the
+ * quorum. A store that says "closed" does not close an opening of this
+ * instance it has not confirmed (short of the quorum, or still being written:
+ * a sync read racing the trip's write once closed a fresh opening).
+ *
  * @internal
  */
 import { Cause, Clock, type Context, Duration, Effect, Exit } from "effect"
@@ -12,6 +18,7 @@ import { CircuitBreaker } from "effect/persistence"
 import type * as IntegrationError from "../IntegrationError.ts"
 import { CLOSED, OPEN } from "./circuit.ts"
 import type { Engine, ProviderState } from "./engine.ts"
+import { quorumOf } from "./quorum.ts"
 
 const tripOnce = CircuitBreaker.consecutive(1)
 
@@ -81,7 +88,41 @@ export const recordShared = (
     (cause) => warnStore(state, now, cause)
   )
 
-/** Opens a circuit locally at once, then records the opening in the shared store. */
+/**
+ * Openings this instance made that the store has not confirmed yet, by
+ * circuit (the open-until time each was set with): a vote short of its
+ * quorum, a write in flight, a write the store did not answer. A store that
+ * says "closed" does not close them; one that says "open" confirms them.
+ */
+const ownOpenings = new WeakMap<ProviderState, number>()
+
+/** Whether `state`'s circuit is open on this instance's evidence alone, as far as the store has said. @internal */
+export const isOwnOpening = (state: ProviderState): boolean =>
+  state.circuit.state === OPEN && ownOpenings.get(state) === state.circuit.openUntil
+
+/** Records an opening in the shared store: admit, then a `Failure` under `consecutive(1)`. */
+const openShared = (engine: Engine, state: ProviderState, openFor: number, now: number): Effect.Effect<void> =>
+  Effect.scoped(
+    Effect.flatMap(Effect.exit(bounded(engine.options.store.admit(state.key))), (admitted) => {
+      if (Exit.isSuccess(admitted)) {
+        return recordShared(engine, state, admitted.value.generation, "Failure", openFor, now)
+      }
+      const reason = Cause.findErrorOption(admitted.cause)
+      if (reason._tag === "Some" && reason.value.reason._tag === "CircuitOpen") {
+        // Another instance opened it first: keep the longer of the two.
+        const remaining = Duration.toMillis(reason.value.reason.retryAfter)
+        state.circuit.openUntil = Math.max(state.circuit.openUntil, now + remaining)
+        return Effect.void
+      }
+      return warnStore(state, now, admitted.cause)
+    })
+  )
+
+/**
+ * Opens a circuit locally at once, then shares the opening: at once without a
+ * quorum; with one, only when this instance's vote completes it (until then,
+ * and when the vote store does not answer, the opening is this instance's own).
+ */
 export const trip = (
   engine: Engine,
   state: ProviderState,
@@ -95,21 +136,16 @@ export const trip = (
     const from = state.circuit.state
     state.circuit.open(now + openFor)
     engine.emitTransition(state, from, OPEN, now, "local", context)
-    const store = engine.options.store
-    return Effect.scoped(
-      Effect.flatMap(Effect.exit(bounded(store.admit(state.key))), (admitted) => {
-        if (Exit.isSuccess(admitted)) {
-          return recordShared(engine, state, admitted.value.generation, "Failure", openFor, now)
-        }
-        const reason = Cause.findErrorOption(admitted.cause)
-        if (reason._tag === "Some" && reason.value.reason._tag === "CircuitOpen") {
-          // Another instance opened it first: keep the longer of the two.
-          const remaining = Duration.toMillis(reason.value.reason.retryAfter)
-          state.circuit.openUntil = Math.max(state.circuit.openUntil, now + remaining)
-          return Effect.void
-        }
-        return warnStore(state, now, admitted.cause)
-      })
+    // Marked before the store hears of it: a sync reading "closed" meanwhile must not close it.
+    ownOpenings.set(state, state.circuit.openUntil)
+    const quorum = quorumOf(engine)
+    if (quorum === undefined) return openShared(engine, state, openFor, now)
+    return Effect.catchCause(
+      Effect.flatMap(
+        bounded(quorum.votes.vote(state.key, quorum.instance, quorum.size, quorum.windowMillis)),
+        (votes) => (votes >= quorum.size ? openShared(engine, state, openFor, now) : Effect.void)
+      ),
+      (cause) => warnStore(state, now, cause)
     )
   })
 
@@ -126,12 +162,17 @@ export const syncFromStore = (engine: Engine, state: ProviderState): Effect.Effe
           // The circuit moved locally while the store was read: the answer is stale.
           if (circuit.state !== stateBefore || circuit.openUntil !== openUntilBefore) return
           const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+          const own = isOwnOpening(state)
           if (shared._tag === "Open" && circuit.state === CLOSED) {
             const remaining = Duration.toMillis(shared.retryAfter)
             if (remaining <= 0) return
             circuit.open(now + remaining)
             engine.emitTransition(state, CLOSED, OPEN, now, "store", fiber.context)
-          } else if (shared._tag === "Closed" && circuit.state === OPEN) {
+          } else if (shared._tag === "Open" && own) {
+            // The store holds it now (written here, or a quorum completed elsewhere).
+            ownOpenings.delete(state)
+            circuit.openUntil = Math.max(circuit.openUntil, now + Duration.toMillis(shared.retryAfter))
+          } else if (shared._tag === "Closed" && circuit.state === OPEN && !own) {
             circuit.close()
             engine.emitTransition(state, OPEN, CLOSED, now, "store", fiber.context)
           }
