@@ -3,13 +3,14 @@
  *
  * Adapters classify their SDK's failures into an `IntegrationError` once, at the
  * edge; everything above (retry, breaker, failover, outbox, dashboards) reads
- * its `reason` and never a message string. Reasons fall in three families that
+ * its `reason` and never a message string. Reasons fall in five families that
  * fix what happens next:
  *
  * | family     | reasons                                                          | retry | fail over |
  * |------------|------------------------------------------------------------------|-------|-----------|
  * | transient  | RateLimited, Unavailable, TimedOut, CircuitOpen, BulkheadFull    | yes   | yes       |
  * | provider   | Unauthorized, Misconfigured                                      | no    | yes       |
+ * | operator   | Disabled                                                         | no    | yes       |
  * | request    | Rejected, InvalidRequest                                         | no    | no        |
  * | webhook    | SignatureInvalid, PayloadInvalid                                 | no    | no        |
  *
@@ -39,6 +40,7 @@ import { hashOfFields, OptionalText, sameFields } from "./internal/errorFields.t
 import {
   BulkheadFull,
   CircuitOpen,
+  Disabled,
   InvalidRequest,
   Misconfigured,
   PayloadInvalid,
@@ -62,6 +64,7 @@ export type Reason =
   | BulkheadFull
   | Unauthorized
   | Misconfigured
+  | Disabled
   | Rejected
   | InvalidRequest
   | SignatureInvalid
@@ -76,6 +79,7 @@ export const Reason = Schema.Union([
   BulkheadFull,
   Unauthorized,
   Misconfigured,
+  Disabled,
   Rejected,
   InvalidRequest,
   SignatureInvalid,
@@ -94,6 +98,7 @@ const families: Record<ReasonTag, Family> = {
   BulkheadFull: "transient",
   Unauthorized: "provider",
   Misconfigured: "provider",
+  Disabled: "operator",
   Rejected: "request",
   InvalidRequest: "request",
   SignatureInvalid: "webhook",
@@ -120,6 +125,7 @@ export const ReasonTag = Schema.Literals(Object.keys(families) as Array<ReasonTa
  * @example
  * ```ts
  * IntegrationError.familyOf("Rejected") // "request"
+ * IntegrationError.familyOf("Disabled") // "operator"
  * IntegrationError.familyOf("Expired") // undefined
  * ```
  * @since 0.1.0
@@ -158,7 +164,7 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
   get family(): Family {
     return this.reason.family
   }
-  /** Whether the engine refused the call before it reached the provider (open circuit, full bulkhead). */
+  /** Whether the call was refused before it reached the provider (open circuit, full bulkhead, disabled). */
   get refusedLocally(): boolean {
     return "refusedLocally" in this.reason && this.reason.refusedLocally
   }
@@ -214,8 +220,8 @@ export const make = (
 
 /**
  * The reasons an adapter gives a provider's answer (the others come from core:
- * `TimedOut`, `CircuitOpen` and `BulkheadFull` from the engine, the webhook
- * reasons from webhook sources).
+ * `TimedOut`, `CircuitOpen`, `BulkheadFull` and `Disabled` from the engine, the
+ * webhook reasons from webhook sources).
  *
  * @since 0.1.0
  */

@@ -19,14 +19,12 @@
  * `overrides.set` / `overrides.clear`, target e.g. `circuit:email:resend`);
  * a change whose audit entry cannot be written is undone.
  *
- * A disabled provider's calls fail with the existing `Misconfigured` reason
- * (family "provider": not retried, fails over) and `providerCode`
- * {@link DisabledCode}, rather than a new reason: `IntegrationError`'s family
- * table stays as it is, and {@link isDisabled} tells an operator's refusal from
- * the provider's own. In a failover plan a disabled step is skipped (attempt
- * reason `"Disabled"`) and a pinned-past one too (`"Pinned"`). Deferred work
- * refused this way is not retried by the outbox (no deferred rule names
- * `Misconfigured`): it is dead-lettered, to be replayed once re-enabled.
+ * A disabled provider's calls fail with the reason `Disabled` (family
+ * `"operator"`: not retried, fails over, never counted against the provider's
+ * health); {@link isDisabled} reads it. In a failover plan a disabled step is
+ * skipped (attempt reason `"Disabled"`) and a pinned-past one too
+ * (`"Pinned"`). The outbox holds deferred work refused this way and runs it
+ * once the integration is enabled again; nothing is dead-lettered for it.
  *
  * Honouring an override costs a field read per call: each layer keeps a
  * snapshot in memory and applies it to the `Resilience` engine it is given
@@ -249,8 +247,9 @@ export class Overrides extends Context.Service<Overrides, Service>()("@wedsync/c
 export const targetOf: (override: Input | Override) => string = model.targetOf
 
 /**
- * The `providerCode` of the `Misconfigured` error a disabled provider's calls fail with.
+ * The `providerCode` a disabled provider's errors still carry.
  *
+ * @deprecated Read the reason instead: `error.reason._tag === "Disabled"` or {@link isDisabled}.
  * @example
  * ```ts
  * error.providerCode === Overrides.DisabledCode
@@ -260,7 +259,7 @@ export const targetOf: (override: Input | Override) => string = model.targetOf
 export const DisabledCode: string = OVERRIDE_CODE
 
 /**
- * Whether an error is an operator's `DisableIntegration` refusal rather than the provider's own answer.
+ * Whether an error is an operator's `DisableIntegration` refusal (reason `Disabled`).
  *
  * @example
  * ```ts
@@ -269,9 +268,7 @@ export const DisabledCode: string = OVERRIDE_CODE
  * @since 0.1.0
  */
 export const isDisabled = (error: unknown): error is IntegrationError.IntegrationError =>
-  IntegrationError.isIntegrationError(error) &&
-  error.reason._tag === "Misconfigured" &&
-  error.providerCode === OVERRIDE_CODE
+  IntegrationError.isIntegrationError(error) && error.reason._tag === "Disabled"
 
 /**
  * Overrides in this process only (tests, a single instance without persistence).

@@ -117,26 +117,27 @@ describe("Overrides with Resilience", () => {
     }).pipe(Effect.provide(live))
   )
 
-  it.effect(
-    "a disabled provider fails at once with Misconfigured, marked as the operator's, unmade and unrecorded",
-    () =>
-      Effect.gen(function* () {
-        const service = yield* overrides
-        const primary = yield* sender("primary")
-        yield* service.set({ _tag: "DisableIntegration", service: "email", provider: "primary" }, ana)
-        const error = yield* primary.service.send.pipe(protect("primary"), Effect.flip)
-        assert.strictEqual(error.reason._tag, "Misconfigured")
-        assert.isTrue(error.canFailover)
-        assert.isFalse(error.isRetryable)
-        assert.isTrue(Overrides.isDisabled(error))
-        assert.include(error.message, "INC-42 Resend outage")
-        assert.strictEqual(yield* Ref.get(primary.calls), 0)
-        const [health] = (yield* Health.snapshot).filter((entry) => entry.provider === "primary")
-        assert.strictEqual(health?.calls, 0)
-        assert.isFalse(
-          Overrides.isDisabled(IntegrationError.make("primary", "send", new IntegrationError.Misconfigured({})))
-        )
-      }).pipe(Effect.provide(live))
+  it.effect("a disabled provider fails at once with Disabled (the operator's family), unmade and unrecorded", () =>
+    Effect.gen(function* () {
+      const service = yield* overrides
+      const primary = yield* sender("primary")
+      yield* service.set({ _tag: "DisableIntegration", service: "email", provider: "primary" }, ana)
+      const error = yield* primary.service.send.pipe(protect("primary"), Effect.flip)
+      assert.strictEqual(error.reason._tag, "Disabled")
+      assert.strictEqual(error.family, "operator")
+      assert.isTrue(error.refusedLocally)
+      assert.strictEqual(error.providerCode, Overrides.DisabledCode)
+      assert.isTrue(error.canFailover)
+      assert.isFalse(error.isRetryable)
+      assert.isTrue(Overrides.isDisabled(error))
+      assert.include(error.message, "INC-42 Resend outage")
+      assert.strictEqual(yield* Ref.get(primary.calls), 0)
+      const [health] = (yield* Health.snapshot).filter((entry) => entry.provider === "primary")
+      assert.strictEqual(health?.calls, 0)
+      assert.isFalse(
+        Overrides.isDisabled(IntegrationError.make("primary", "send", new IntegrationError.Misconfigured({})))
+      )
+    }).pipe(Effect.provide(live))
   )
 })
 
@@ -201,7 +202,7 @@ describe("Overrides with Failover", () => {
       yield* service.set({ _tag: "DisableIntegration", service: "email" }, ana)
       const plan = Failover.fromServices("email", [primary.service, backup.service])
       const error = yield* Effect.flip(send(plan))
-      assert.strictEqual(error.reason._tag, "Misconfigured")
+      assert.strictEqual(error.reason._tag, "Disabled")
       assert.isTrue(Overrides.isDisabled(error.lastError))
       const answer = yield* send(plan).pipe(
         Effect.map((served) => served.value),

@@ -14,6 +14,7 @@ const spec = [
 const nonTransient = [
   "Unauthorized",
   "Misconfigured",
+  "Disabled",
   "Rejected",
   "InvalidRequest",
   "SignatureInvalid",

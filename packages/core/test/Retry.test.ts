@@ -25,6 +25,8 @@ const reasonOf = (tag: IntegrationError.ReasonTag, retryAfterMillis?: number): I
       return new IntegrationError.Unauthorized({})
     case "Misconfigured":
       return new IntegrationError.Misconfigured({})
+    case "Disabled":
+      return new IntegrationError.Disabled({ overrideId: "ovr_1" })
     case "Rejected":
       return new IntegrationError.Rejected({})
     case "InvalidRequest":

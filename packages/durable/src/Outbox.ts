@@ -7,6 +7,9 @@
  * PostgreSQL or Redis, chosen by layer) and run by a worker through the
  * handler registered for its operation. A failure is classified once, by the
  * adapter; the outbox reads its reason:
+ * - refused as `Disabled` (an operator's override, family `"operator"`) →
+ *   held: offered again every `holdInterval` without spending a retry, and
+ *   run as soon as the integration is enabled again;
  * - retryable by the service's deferred-retry table → offered again with the
  *   table's delay (a larger Retry-After wins), surviving restarts;
  * - past the job's `mustArriveBy` → dead-lettered as `Expired`, unless the job
@@ -45,14 +48,14 @@
  */
 import * as Correlation from "@wedsync/core/Correlation"
 import * as Redaction from "@wedsync/core/Redaction"
-import { Cause, Context, Effect, Layer, Schema, type Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Layer, Schema, type Scope } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Internal from "./internal/job.ts"
 import { fresh, restored } from "./internal/job.ts"
 import { laneNames } from "./internal/outbox.ts"
 import type * as Run from "./internal/run.ts"
-import { attach, jobOf, put, queuesOf, runOne } from "./internal/run.ts"
+import { afterEarlierFailure, attach, jobOf, put, queuesOf, runOne } from "./internal/run.ts"
 import type * as StoreError from "@wedsync/core/StoreError"
 
 /**
@@ -119,11 +122,28 @@ export type Lane = Run.Lane
 /** Where an offered job went. @since 0.1.0 */
 export type Offered = Run.Offered
 
-/** What {@link Outbox.offer} takes: a job whose correlation id defaults to the current one (or a fresh one). @since 0.1.0 */
+/**
+ * What {@link Outbox.offer} takes: a job whose correlation id defaults to the
+ * current one (or a fresh one).
+ *
+ * @example
+ * ```ts
+ * // A send tried at once failed transiently: queue it with that failure, to run when the policy says.
+ * const input: Outbox.JobInput = { ...job, failedWith: error, delayMillis: decision.delayMillis }
+ * ```
+ * @since 0.1.0
+ */
 export type JobInput = Omit<typeof Job.Encoded, "correlationId"> & {
   readonly correlationId?: string | undefined
   /** Run it no sooner than this many milliseconds from now (e.g. a send that just failed: wait as the policy says). */
   readonly delayMillis?: number | undefined
+  /**
+   * The failure of a run made before this offer (e.g. a send tried at once).
+   * It heads the job's failure chain (handed to its handler, kept in its dead
+   * letter) and counts as its first attempt: the first run from the queue is
+   * deferred retry 1 of the policy's budget. A `Disabled` refusal spends no retry.
+   */
+  readonly failedWith?: HandlerError | undefined
 }
 
 /**
@@ -148,6 +168,13 @@ export interface Options {
    * before it is dead-lettered as `Crashed` instead of run again (default 5).
    */
   readonly maxClaims?: number
+  /**
+   * How long work refused as `Disabled` (an operator's override) waits before
+   * it is tried again (default 30 s). Each check is a new queue entry; holding
+   * spends no deferred retry, and the job runs at the first check after the
+   * integration is enabled again.
+   */
+  readonly holdInterval?: Duration.Input
 }
 
 const decodeJob = Schema.decodeUnknownEffect(Job)
@@ -156,18 +183,28 @@ const makeOutbox = (options: Options) =>
   Effect.gen(function* () {
     const names = laneNames(options.name ?? "wedsync_outbox")
     const maxClaims = options.maxClaims ?? 5
+    // Within what a timer can hold, and never 0 (a hold must not spin on a disabled integration).
+    const holdMillis = Math.min(
+      2 ** 31 - 1,
+      Math.max(1, Duration.toMillis(Duration.fromInputUnsafe(options.holdInterval ?? "30 seconds")))
+    )
     // Claims beyond maxClaims are caught by the worker and dead-lettered; the queue's own limit is only a backstop.
     const make = (name: string) => PersistedQueue.make({ name, schema: Schema.Unknown, maxAttempts: maxClaims + 5 })
     const lanes = { critical: yield* make(names.critical), standard: yield* make(names.standard) }
-    const offerAs = ({ delayMillis, ...input }: JobInput, correlationId: string) =>
-      Effect.flatMap(decodeJob({ ...input, correlationId }), (job) =>
-        put(lanes, fresh(job, 0), Math.max(0, delayMillis ?? 0))
-      )
+    const offerAs = ({ delayMillis, failedWith, ...input }: JobInput, correlationId: string) =>
+      Effect.flatMap(decodeJob({ ...input, correlationId }), (job) => {
+        const delay = Math.max(0, delayMillis ?? 0)
+        if (failedWith === undefined) return put(lanes, fresh(job, 0), delay)
+        // Still under its business key, so offering the same work again is ignored.
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          put(lanes, afterEarlierFailure(fresh(job, 0), failedWith, now), delay, job.id)
+        )
+      })
     const offer = (input: JobInput) =>
       input.correlationId === undefined
         ? Effect.flatMap(Correlation.current, (current) => offerAs(input, current ?? Correlation.make()))
         : offerAs(input, input.correlationId)
-    return attach(Outbox.of({ offer }), { lanes, maxClaims })
+    return attach(Outbox.of({ offer }), { lanes, maxClaims, holdMillis })
   })
 
 /**

@@ -17,6 +17,7 @@ import * as Postgres from "../src/Postgres.ts"
 import * as QueueStore from "../src/QueueStore.ts"
 import * as RedisConnection from "../src/RedisConnection.ts"
 import { databaseUrl, postgresUp, redisUp, redisUrl } from "@wedsync/test-fixtures/services"
+import { outboxHoldSuite } from "./OutboxHoldSuite.ts"
 import { outboxSuite } from "./OutboxSuite.ts"
 
 const tables: Array<string> = []
@@ -45,6 +46,11 @@ describe.skipIf(!postgresUp)("on PostgreSQL", () => {
       Layer.orDie
     )
   })
+  outboxHoldSuite("QueueStore.layerSql on PostgreSQL", () => {
+    const tableName = `outbox_test_${randomUUID().replaceAll("-", "").slice(0, 12)}`
+    tables.push(tableName)
+    return QueueStore.layerSql({ tableName, pollInterval: "10 millis" }).pipe(Layer.provide(postgres), Layer.orDie)
+  })
 })
 
 afterAll(async () => {
@@ -72,6 +78,13 @@ describe.skipIf(!redisUp)("on Redis", () => {
     prefixes.push(prefix)
     return PersistedQueue.layerStoreRedis({ prefix, pollInterval: "10 millis" }).pipe(
       Layer.provide(RedisConnection.layer({ url: redisUrl }))
+    )
+  })
+  outboxHoldSuite("PersistedQueue.layerStoreRedis", () => {
+    const prefix = `wedsync:outbox-test:${randomUUID()}:`
+    prefixes.push(prefix)
+    return PersistedQueue.layerStoreRedis({ prefix, pollInterval: "10 millis" }).pipe(
+      Layer.provide(NodeRedis.layer({ url: redisUrl }))
     )
   })
 })

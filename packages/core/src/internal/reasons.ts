@@ -8,8 +8,16 @@
 import { Duration, Equal, Hash, Schema } from "effect"
 import { hashOfFields, OptionalText, sameFields } from "./errorFields.ts"
 
-/** The family of a reason: what retry and failover do with it. @since 0.1.0 */
-export type Family = "transient" | "provider" | "request" | "webhook"
+/**
+ * The family of a reason: what retry and failover do with it. `"operator"` is
+ * a refusal by our own operators (an override), not a fault of the provider or
+ * the request: it fails over, is never retried in the call, is never counted
+ * against the provider's health, and queued work refused for it waits rather
+ * than being dead-lettered.
+ *
+ * @since 0.1.0
+ */
+export type Family = "transient" | "provider" | "operator" | "request" | "webhook"
 
 const OptionalDuration = Schema.optional(Schema.Duration)
 
@@ -167,6 +175,43 @@ export class Misconfigured extends Schema.Error<Misconfigured>("@wedsync/core/In
   }
   override get message(): string {
     return this.description ?? "provider account misconfigured"
+  }
+}
+
+/**
+ * An operator disabled this integration (a `DisableIntegration` override, on
+ * the provider or its whole service): the call was not made. Not retried in
+ * the call; a failover plan moves on to the next provider; the outbox holds
+ * queued work refused this way until the override is cleared or expires.
+ *
+ * @example
+ * ```ts
+ * const reason = new IntegrationError.Disabled({ overrideId: "ovr_1", description: "disabled by ana@wedsync: INC-42" })
+ * reason.family // "operator"
+ * ```
+ * @since 0.1.0
+ */
+export class Disabled extends Schema.Error<Disabled>("@wedsync/core/IntegrationError/Disabled")({
+  _tag: Schema.tag("Disabled"),
+  /** The id of the override that disabled it. */
+  overrideId: OptionalText,
+  description: OptionalText
+}) {
+  get family(): Family {
+    return "operator"
+  }
+  get isRetryable(): boolean {
+    return false
+  }
+  get canFailover(): boolean {
+    return true
+  }
+  /** Refused here, before the provider. */
+  get refusedLocally(): boolean {
+    return true
+  }
+  override get message(): string {
+    return this.description ?? "disabled by an operator"
   }
 }
 

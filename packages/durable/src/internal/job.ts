@@ -52,6 +52,8 @@ export const Envelope = Schema.Struct({
   job: Job,
   deferredAttempt: Schema.Int,
   replay: Schema.Int,
+  /** Times it was held while its integration was disabled (absent: never); not a retry. */
+  held: Schema.optional(Schema.Int),
   failures: Schema.Array(Failure),
   providersTried: Schema.Array(Schema.String)
 })

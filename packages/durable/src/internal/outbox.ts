@@ -25,12 +25,15 @@ export const laneNames = (prefix: string) => ({ critical: `${prefix}_critical`, 
 /**
  * The queue id of an envelope: the business key for a first offer (so a
  * second offer of the same work is ignored), suffixed for each deferred
- * retry and each replay (so they are new entries, each offered once).
+ * retry, each hold and each replay (so they are new entries, each offered
+ * once: a worker that dies before acknowledging re-offers the same id).
  *
  * @internal
  */
-export const queueId = (id: string, replay: number, deferredAttempt: number): string =>
-  replay === 0 && deferredAttempt === 0 ? id : `${id}#r${replay}a${deferredAttempt}`
+export const queueId = (id: string, replay: number, deferredAttempt: number, held = 0): string =>
+  replay === 0 && deferredAttempt === 0 && held === 0
+    ? id
+    : `${id}#r${replay}a${deferredAttempt}${held === 0 ? "" : `h${held}`}`
 
 /** Whether a job's wedding makes it critical-lane work now. @internal */
 export const isCritical = (wedding: WeddingContext.Wedding | undefined, now: number): boolean => {

@@ -1,20 +1,23 @@
 /**
  * How the outbox runs a job: offering an envelope to its lane, one run of a
- * handler, and what follows a failure (retried later by the policy's deferred
- * table, or dead-lettered whole). The queues of a built outbox are kept here,
+ * handler, and what follows a failure (held while an operator has the
+ * integration disabled, retried later by the policy's deferred table, or
+ * dead-lettered whole). The queues of a built outbox are kept here,
  * beside its service, so the service's public shape is `offer` alone.
  *
  * @internal
  */
 import * as Correlation from "@wedsync/core/Correlation"
 import * as Policy from "@wedsync/core/Policy"
+import { redactText } from "@wedsync/core/Redaction"
 import * as Retry from "@wedsync/core/Retry"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
-import { type Cause, Clock, Effect } from "effect"
+import type * as IntegrationError from "@wedsync/core/IntegrationError"
+import { Cause, Clock, Effect } from "effect"
 import type { PersistedQueue } from "effect/persistence"
 import * as DeadLetters from "../DeadLetters.ts"
 import { type Envelope, type Handler, type HandlerError, Job, stored } from "./job.ts"
-import { failureOf, isCritical, queueId } from "./outbox.ts"
+import { type Failure, failureOf, isCritical, queueId } from "./outbox.ts"
 import * as StoreCauses from "./storeCauses.ts"
 
 /** The two lanes: critical work never waits behind standard work. @internal */
@@ -31,6 +34,8 @@ export interface Queues {
   readonly lanes: Readonly<Record<Lane, PersistedQueue.PersistedQueue<unknown>>>
   /** Claims beyond which a job is dead-lettered as `Crashed`. */
   readonly maxClaims: number
+  /** How long work refused as `Disabled` waits before it is tried again. */
+  readonly holdMillis: number
 }
 
 const queues = new WeakMap<object, Queues>()
@@ -50,13 +55,15 @@ export const queuesOf = (service: object): Queues => {
 
 const storeError = StoreCauses.storeError("outbox.offer")
 
-/** Offers an envelope to its lane, delayed as the retry decision said. */
-export const put = (lanes: Queues["lanes"], envelope: Envelope, delayMillis: number) =>
+/** Offers an envelope to its lane, delayed as the retry decision said; `id` defaults to the envelope's queue id. */
+export const put = (lanes: Queues["lanes"], envelope: Envelope, delayMillis: number, id?: string) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const lane: Lane = isCritical(envelope.job.wedding, now) ? "critical" : "standard"
-    const id = queueId(envelope.job.id, envelope.replay, envelope.deferredAttempt)
     return lanes[lane]
-      .offer(stored(envelope), delayMillis > 0 ? { id, delay: delayMillis } : { id })
+      .offer(stored(envelope), {
+        id: id ?? queueId(envelope.job.id, envelope.replay, envelope.deferredAttempt, envelope.held),
+        ...(delayMillis > 0 ? { delay: delayMillis } : {})
+      })
       .pipe(Effect.mapError(storeError), Effect.as<Offered>({ id: envelope.job.id, lane }))
   })
 
@@ -127,6 +134,7 @@ const afterFailure = (outbox: Queues, envelope: Envelope, cause: Cause.Cause<Han
     const providersTried = [...new Set([...envelope.providersTried, ...failed.providers])]
     const next = { ...envelope, failures, providersTried }
     if (failed.error === undefined) return yield* deadLetter(next, "Defect", now)
+    if (failed.error.family === "operator") return yield* hold(outbox, envelope, failed.error, failed.records, now)
     const wedding = job.wedding === undefined ? undefined : WeddingContext.resolve(job.wedding, now)
     const policy = (yield* Effect.service(Policy.Policies)).get(failed.service ?? job.service, failed.error.provider)
     const decision = Retry.decide(failed.error, policy, wedding, envelope.deferredAttempt)
@@ -138,6 +146,56 @@ const afterFailure = (outbox: Queues, envelope: Envelope, cause: Cause.Cause<Han
     yield* Effect.logDebug(`outbox ${job.id}: ${decision.why}`)
     yield* put(outbox.lanes, { ...next, deferredAttempt: envelope.deferredAttempt + 1 }, decision.delayMillis)
   })
+
+/**
+ * Work an operator's override refused waits for the integration to come back:
+ * offered again after the hold interval, as a new entry, without spending a
+ * deferred retry. The chain records the refusal once per override, not once
+ * per check. Nothing is held past the job's deadline.
+ */
+const hold = (
+  outbox: Queues,
+  envelope: Envelope,
+  error: IntegrationError.IntegrationError,
+  records: ReadonlyArray<Failure>,
+  now: number
+) => {
+  const { job } = envelope
+  const last = envelope.failures.at(-1)
+  const repeated = (record: Failure) =>
+    last !== undefined &&
+    last.reason === record.reason &&
+    last.provider === record.provider &&
+    last.message === record.message
+  const failures = [...envelope.failures, ...records.filter((record) => !repeated(record))]
+  if (job.mustArriveBy !== undefined && now + outbox.holdMillis > job.mustArriveBy && job.late !== "deliver") {
+    return deadLetter({ ...envelope, failures: [...failures, expiredRecord(job, now)] }, "Expired", now)
+  }
+  const held = (envelope.held ?? 0) + 1
+  return Effect.andThen(
+    // The override's reason is an operator's free text: only its redacted form is logged.
+    Effect.logInfo(`outbox ${job.id}: held, ${redactText(error.message)}; checking again in ${outbox.holdMillis} ms`),
+    put(outbox.lanes, { ...envelope, failures, held }, outbox.holdMillis)
+  )
+}
+
+/**
+ * A job that already failed once before it was offered (e.g. a send tried
+ * at once): the failure heads its chain and counts as its first attempt, so
+ * its first run from the queue is deferred retry 1 — unless an operator's
+ * override refused it, which spends no retry.
+ */
+export const afterEarlierFailure = (envelope: Envelope, error: HandlerError, now: number): Envelope => {
+  const failed = failureOf(Cause.fail(error), now)
+  if (failed === undefined) return envelope
+  const spent = failed.error === undefined || failed.error.family !== "operator" ? 1 : 0
+  return {
+    ...envelope,
+    deferredAttempt: envelope.deferredAttempt + spent,
+    failures: [...envelope.failures, ...failed.records],
+    providersTried: [...new Set([...envelope.providersTried, ...failed.providers])]
+  }
+}
 
 // The success path is the hot one: no generator, one clock read.
 export const runOne = <R>(

@@ -102,7 +102,11 @@ const refusedIn = (
 
 const enqueue = (
   input: OfferInput,
-  extra: { readonly refusedBy?: ReadonlyArray<string>; readonly delayMillis?: number }
+  extra: {
+    readonly refusedBy?: ReadonlyArray<string>
+    readonly delayMillis?: number
+    readonly failedWith?: NotificationError
+  }
 ) =>
   Effect.gen(function* () {
     const payload = yield* decodePayload({
@@ -125,7 +129,8 @@ const enqueue = (
       ...(input.late === undefined ? {} : { late: input.late }),
       ...(input.relevantUntil === undefined ? {} : { relevantUntil: input.relevantUntil }),
       ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
-      ...(extra.delayMillis === undefined ? {} : { delayMillis: extra.delayMillis })
+      ...(extra.delayMillis === undefined ? {} : { delayMillis: extra.delayMillis }),
+      ...(extra.failedWith === undefined ? {} : { failedWith: extra.failedWith })
     })
   })
 
@@ -203,6 +208,13 @@ export interface Queued {
  * a retry cannot help. On the wedding day, when the policy allows no waiting,
  * it is queued to run at once and, failing again, kept in the dead letters.
  *
+ * The send made here is the notification's first attempt: its failure heads
+ * the job's failure chain (and a later dead letter's) and spends the first
+ * attempt of the policy's budget, so a notification that never goes out is
+ * tried `1 + maxRetries` times in all. A send refused because an operator
+ * disabled the integration (reason `Disabled`) is queued too, spends no
+ * retry, and is held by the outbox until the integration is enabled again.
+ *
  * @example
  * ```ts
  * const outcome = yield* Notifications.sendOrQueue({ id: "reminder:w_123:tasting", recipient: ana, message, channels: ["email"] })
@@ -224,7 +236,8 @@ export const sendOrQueue = (
     )
     if (result._tag === "Success") return { _tag: "Sent" as const, sent: result.success }
     const error = result.failure
-    if (!error.lastError.isRetryable) return yield* error
+    // An operator's refusal is not the provider's answer: the outbox holds it until re-enabled.
+    if (!error.lastError.isRetryable && error.lastError.family !== "operator") return yield* error
     const now = yield* Clock.currentTimeMillis
     const wedding = input.wedding ?? (yield* WeddingContext.CurrentWedding)
     const resolved =
@@ -232,7 +245,7 @@ export const sendOrQueue = (
     const policy = (yield* Policy.Policies).get(error.service, error.lastError.provider)
     const decision = Retry.decide(error.lastError, policy, resolved, 0)
     const delayMillis = decision.retry ? decision.delayMillis : 0
-    const offered = yield* enqueue(input, { refusedBy: refusedIn(error.attempts), delayMillis })
+    const offered = yield* enqueue(input, { refusedBy: refusedIn(error.attempts), delayMillis, failedWith: error })
     const name = Internal.label[error.service]
     return {
       _tag: "Queued" as const,

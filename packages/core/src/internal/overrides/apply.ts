@@ -31,7 +31,14 @@ export const apply = (engine: Engine, next: Snapshot, now: number, context: Cont
   }
 }
 
-/** The error a call to a disabled provider fails with at once: `Misconfigured`, so failover moves on. @internal */
+/**
+ * The error a call to a disabled provider fails with at once: reason
+ * `Disabled` (family `"operator"`: not retried, fails over, held by the
+ * outbox). It still carries `providerCode` {@link OVERRIDE_CODE}, for
+ * dashboards that filtered on it before the reason existed.
+ *
+ * @internal
+ */
 export const disabledError = (
   provider: string,
   operation: string,
@@ -41,17 +48,13 @@ export const disabledError = (
   IntegrationError.make(
     provider,
     operation,
-    new IntegrationError.Misconfigured({ description: disabled.description }),
-    {
-      correlationId,
-      providerCode: OVERRIDE_CODE
-    }
+    new IntegrationError.Disabled({ overrideId: disabled.id, description: disabled.description }),
+    { correlationId, providerCode: OVERRIDE_CODE }
   )
 
 /**
- * The `providerCode` of a refusal by a `DisableIntegration` override, so
- * callers can tell it from a provider's own `Misconfigured` without reading
- * the message.
+ * The `providerCode` of a refusal by a `DisableIntegration` override (kept
+ * for compatibility; the reason `Disabled` says the same).
  *
  * @internal
  */
