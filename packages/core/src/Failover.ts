@@ -43,147 +43,30 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, type Layer, Schema, type Scope } from "effect"
-import * as IntegrationError from "./IntegrationError.ts"
-import * as Policy from "./Policy.ts"
+import { Clock, Context, Deferred, Duration, Effect, type Layer, type Scope } from "effect"
+import type * as IntegrationError from "./IntegrationError.ts"
+import type * as Policy from "./Policy.ts"
 import { CorrelationId } from "./Correlation.ts"
 import { Resilience } from "./Resilience.ts"
-import { asProviderFailure, type BrokenStep, buildSteps, callOf } from "./internal/failoverSteps.ts"
+import {
+  asProviderFailure,
+  type BrokenStep,
+  buildSteps,
+  callOf,
+  pastDeadline,
+  skipRest
+} from "./internal/failoverSteps.ts"
 
 export { BrokenStep } from "./internal/failoverSteps.ts"
-
-/** Any port: a service that names its provider. @since 0.1.0 */
-export interface Port {
-  readonly provider: string
-}
-
-/**
- * Why a step was skipped without being called by an operator's hand: the
- * plan was pinned to a later provider (`"Pinned"`), or this provider is
- * disabled (`"Disabled"`). An open circuit's skip carries `"CircuitOpen"`.
- *
- * @example
- * ```ts
- * Schema.is(Failover.SkipReason)("Pinned") // true
- * ```
- * @since 0.1.0
- */
-export const SkipReason = Schema.Literals(["Pinned", "Disabled"])
-
-/** @since 0.1.0 */
-export type SkipReason = typeof SkipReason.Type
-
-/**
- * Why an attempt failed or was skipped: a reason's tag, or a skip reason.
- *
- * @example
- * ```ts
- * const reason: Failover.AttemptReason = "RateLimited"
- * ```
- * @since 0.1.0
- */
-export const AttemptReason = Schema.Union([IntegrationError.ReasonTag, SkipReason])
-
-/** @since 0.1.0 */
-export type AttemptReason = typeof AttemptReason.Type
-
-/**
- * What happened at one step: `reason` is present on every failed and skipped
- * attempt, absent on a success.
- *
- * @example
- * ```ts
- * const attempt: Failover.Attempt = { provider: "resend", outcome: "failed", reason: "Unavailable", durationMillis: 31 }
- * ```
- * @since 0.1.0
- */
-export const Attempt = Schema.Struct({
-  provider: Schema.String,
-  outcome: Schema.Literals(["success", "failed", "skipped"]),
-  reason: Schema.optional(AttemptReason),
-  durationMillis: Schema.Number
-})
-
-/** @since 0.1.0 */
-export type Attempt = typeof Attempt.Type
-
-/** A successful failover run: the value, who served it, and everything tried. @since 0.1.0 */
-export interface Served<A> {
-  readonly value: A
-  readonly provider: string
-  readonly attempts: ReadonlyArray<Attempt>
-}
-
-/**
- * Every step failed, or one failed for a reason no backup can fix. `reason` is
- * the deciding reason (so `Effect.catchReason("FailoverError", "Rejected", …)`
- * works); `lastError` is the full error of the last step tried.
- *
- * @since 0.1.0
- */
-export class FailoverError extends Schema.TaggedError<FailoverError>("@wedsync/core/Failover/FailoverError")(
-  "FailoverError",
-  {
-    service: Policy.ServiceType,
-    operation: Schema.String,
-    reason: IntegrationError.Reason,
-    attempts: Schema.Array(Attempt),
-    lastError: IntegrationError.IntegrationError
-  }
-) {
-  override get message(): string {
-    const tried = this.attempts.map((attempt) => `${attempt.provider}: ${attempt.reason ?? attempt.outcome}`).join(", ")
-    return `${this.service}.${this.operation} failed on every provider (${tried})`
-  }
-}
-
-/**
- * What the durable tier needs to know of a failure that ran over several
- * providers (a `FailoverError`, a notification's error): the deciding error
- * whole, every attempt by provider and reason, and the service whose policy
- * decides what happens next. Readers go by this shape, not by the error class.
- *
- * @example
- * ```ts
- * const failure: Failover.ProviderFailure = failoverError
- * failure.lastError.reason._tag // "Unavailable"
- * ```
- * @since 0.1.0
- */
-export interface ProviderFailure {
-  readonly service: Policy.ServiceType
-  readonly lastError: IntegrationError.IntegrationError
-  readonly attempts: ReadonlyArray<{
-    readonly provider?: string | undefined
-    readonly outcome: "success" | "failed" | "skipped"
-    readonly reason?: string | undefined
-  }>
-}
-
-/**
- * Whether a value has the {@link ProviderFailure} shape.
- *
- * @example
- * ```ts
- * if (Failover.isProviderFailure(error)) yield* Effect.log(error.lastError.reason._tag)
- * ```
- * @since 0.1.0
- */
-export const isProviderFailure = (u: unknown): u is ProviderFailure =>
-  typeof u === "object" &&
-  u !== null &&
-  "lastError" in u &&
-  IntegrationError.isIntegrationError(u.lastError) &&
-  "attempts" in u &&
-  Array.isArray(u.attempts) &&
-  "service" in u &&
-  typeof u.service === "string"
-
-/** An ordered plan of built providers for one port; a provider that could not be built is a {@link BrokenStep}. @since 0.1.0 */
-export interface Plan<S extends Port> {
-  readonly service: Policy.ServiceType
-  readonly steps: ReadonlyArray<S | BrokenStep>
-}
+export {
+  Attempt,
+  AttemptReason,
+  FailoverError,
+  isProviderFailure,
+  SkipReason
+} from "./internal/failoverModel.ts"
+export type { Plan, Port, ProviderFailure, Served } from "./internal/failoverModel.ts"
+import { type Attempt, FailoverError, type Plan, type Port, type Served } from "./internal/failoverModel.ts"
 
 /**
  * Builds a plan from provider layers, in the order they should be tried. The
@@ -234,30 +117,62 @@ const startOf = (resilience: Resilience["Service"], plan: Plan<Port>, attempts: 
 }
 
 /**
- * Runs `use` against each step in order until one serves.
+ * Options of {@link run}.
  *
  * @example
  * ```ts
- * const sent = yield* Failover.run(plan, "send", (email) => email.send(message))
+ * const options: Failover.RunOptions = { deadlineMillis: 10_000 }
+ * ```
+ * @since 0.1.0
+ */
+export interface RunOptions {
+  /**
+   * The whole plan's deadline, from the start of the run. Each step's call,
+   * its attempt timeout and in-call retries included, gets at most
+   * `min(its policy's timeoutMillis, what remains)`; a step reached after the
+   * deadline is skipped unmade (`"DeadlineExceeded"`). Omitted: each step gets
+   * its full policy timeout.
+   */
+  readonly deadlineMillis?: number | undefined
+}
+
+/**
+ * Runs `use` against each step in order until one serves, within the plan's
+ * `deadlineMillis` when one is given.
+ *
+ * @example
+ * ```ts
+ * const sent = yield* Failover.run(plan, "send", (email) => email.send(message), { deadlineMillis: 10_000 })
+ * // four hanging providers: every step shares the 10 s, the run fails by then with
+ * // attempts [..., { provider: "postmark", outcome: "skipped", reason: "DeadlineExceeded" }]
  * ```
  * @since 0.1.0
  */
 export const run = <S extends Port, A, R>(
   plan: Plan<S>,
   operation: string,
-  use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>
+  use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
+  options?: RunOptions
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
   Effect.withFiber((fiber) => {
     const resilience = Context.getUnsafe(fiber.context, Resilience)
     const attempts: Array<Attempt> = []
     let lastError: IntegrationError.IntegrationError | undefined
+    const clock = fiber.getRef(Clock.Clock)
+    const deadlineMillis = options?.deadlineMillis
+    const deadlineAt = deadlineMillis === undefined ? undefined : clock.currentTimeMillisUnsafe() + deadlineMillis
     const step = (index: number): Effect.Effect<Served<A>, FailoverError, R> => {
       if (index >= plan.steps.length) {
         return Effect.fail(exhausted(plan, operation, attempts, lastError!))
       }
       const service = plan.steps[index]!
-      const clock = fiber.getRef(Clock.Clock)
       const startedAt = clock.currentTimeMillisUnsafe()
+      const remaining = deadlineAt === undefined ? undefined : deadlineAt - startedAt
+      if (remaining !== undefined && remaining <= 0) {
+        lastError ??= pastDeadline(service.provider, operation, deadlineMillis!, fiber.getRef(CorrelationId))
+        skipRest(plan.steps, index, attempts)
+        return Effect.fail(exhausted(plan, operation, attempts, lastError))
+      }
       const admission = resilience.admit(plan.service, service.provider, operation, startedAt)
       if (admission !== "Admitted") {
         // Skipped without building an error: the common case while a provider is down.
@@ -275,7 +190,7 @@ export const run = <S extends Port, A, R>(
         }
         return step(index + 1)
       }
-      return Effect.matchCauseEffect(callOf(resilience, plan.service, service, operation, use), {
+      return Effect.matchCauseEffect(callOf(resilience, plan.service, service, operation, use, remaining), {
         onSuccess: (value) => {
           attempts.push({
             provider: service.provider,
@@ -321,11 +236,15 @@ const exhausted = (
  * once when the current one fails for a reason a backup can fix); the first
  * success wins and the others are interrupted, which aborts their requests. A
  * `Rejected` or `InvalidRequest` answer ends the hedge at once, as in `run`.
+ * With `deadlineMillis`, every call ends by the deadline (each gets
+ * `min(its policy's timeout, what remains)`) and a step due after it is
+ * skipped unmade (`"DeadlineExceeded"`).
  *
  * @example
  * ```ts
  * const events = yield* Failover.hedge(calendars, "listEvents", (calendar) => calendar.listEvents("primary", {}), {
- *   delay: "300 millis"
+ *   delay: "300 millis",
+ *   deadlineMillis: 2_000
  * })
  * ```
  * @since 0.1.0
@@ -334,20 +253,29 @@ export const hedge = <S extends Port, A, R>(
   plan: Plan<S>,
   operation: string,
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  options: { readonly delay: Duration.Input }
+  options: RunOptions & { readonly delay: Duration.Input }
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
   Effect.withFiber((fiber) => {
     const resilience = Context.getUnsafe(fiber.context, Resilience)
     const attempts: Array<Attempt> = []
     const errors: Array<IntegrationError.IntegrationError> = []
     const delay = Duration.fromInputUnsafe(options.delay)
+    const deadlineMillis = options.deadlineMillis
+    const deadlineAt =
+      deadlineMillis === undefined ? undefined : fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + deadlineMillis
     // A reason no backup can fix wins the race as a value, so the other steps are interrupted at once.
     type Outcome = Served<A> | { readonly stop: IntegrationError.IntegrationError }
     const from = (index: number): Effect.Effect<Outcome, void, R> => {
       const service = plan.steps[index]!
       const attempt = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
-        return yield* callOf(resilience, plan.service, service, operation, use).pipe(
+        const remaining = deadlineAt === undefined ? undefined : deadlineAt - startedAt
+        if (remaining !== undefined && remaining <= 0) {
+          errors.push(pastDeadline(service.provider, operation, deadlineMillis!, fiber.getRef(CorrelationId)))
+          skipRest([service], 0, attempts)
+          return yield* Effect.fail(undefined)
+        }
+        return yield* callOf(resilience, plan.service, service, operation, use, remaining).pipe(
           Effect.matchCauseEffect({
             onSuccess: (value) =>
               Effect.map(Clock.currentTimeMillis, (now): Outcome => {

@@ -7,6 +7,9 @@
  * interrupts the work — so the `AbortSignal` handed to `Effect.tryPromise`
  * aborts the SDK's HTTP request — and in-call retry of transient reasons within
  * the caller's deadline. Each attempt is a span and feeds metrics and `Health`.
+ * An attempt's timeout is `min(policy timeoutMillis, what remains of the
+ * deadline)`; a call whose deadline passes while it waits in the bulkhead's
+ * queue is refused unmade (`BulkheadFull`), not counted against the provider.
  *
  * The numbers come from the service's `Policy`; wedding-day-critical work is
  * never retried here: it fails at once so `Failover` can move on. Operator
@@ -30,10 +33,11 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Schedule, Stream } from "effect"
 import { dual } from "effect/Function"
-import { CircuitBreaker, type Redis } from "effect/persistence"
+import { CircuitBreaker, Redis } from "effect/persistence"
 import type * as IntegrationError from "./IntegrationError.ts"
 import * as Policy from "./Policy.ts"
 import { Engine, type EngineOptions, type Transition as EngineTransition } from "./internal/engine.ts"
+import * as Quorum from "./internal/quorum.ts"
 import * as RedisWhenAvailable from "./internal/redisWhenAvailable.ts"
 import * as Internal from "./internal/service.ts"
 import { syncFromStore } from "./internal/sharedState.ts"
@@ -51,8 +55,33 @@ export interface ProtectOptions {
   readonly provider: string
   /** The operation, e.g. `"send"`; spans and metrics are per operation. */
   readonly operation: string
-  /** Total time for every attempt; defaults to the policy's `timeoutMillis`. */
+  /**
+   * Total time for every attempt and the waits between them; defaults to the
+   * policy's `timeoutMillis`. One attempt never runs longer than the policy's
+   * `timeoutMillis` nor past this deadline.
+   */
   readonly deadlineMillis?: number | undefined
+  /**
+   * The time left of an outer deadline (a `Failover` plan's, a notification's):
+   * the call, retries included, ends within it even when `deadlineMillis` or
+   * the policy allows more. `Failover.run` sets it from its `deadlineMillis`.
+   */
+  readonly withinMillis?: number | undefined
+  /**
+   * A circuit of its own for this kind of call, apart from the provider's
+   * main one: its own breaker, bulkhead and health window, keyed
+   * `service:provider:circuit`. Status lookups use `"status"`, so a rate limit
+   * on a provider's status API never opens the circuit its sends go through.
+   * Omitted: the provider's main circuit (`service:provider`), which
+   * `circuitState`, `Health` and `Failover` report. A named circuit honours a
+   * `DisableIntegration` override of its provider but not a forced circuit.
+   *
+   * @example
+   * ```ts
+   * lookup.pipe(Resilience.protect({ service: "sms", provider: "twilio", operation: "status", circuit: "status" }))
+   * ```
+   */
+  readonly circuit?: string | undefined
 }
 
 /**
@@ -174,6 +203,32 @@ export const layerMemory = (options?: Options): Layer.Layer<Resilience> =>
   layer(options).pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))
 
 /**
+ * Options of `layerRedis`.
+ *
+ * @example
+ * ```ts
+ * const options: Resilience.RedisOptions = { prefix: "wedsync:circuit:", quorum: 2, quorumWindow: "1 minute" }
+ * ```
+ * @since 0.1.0
+ */
+export interface RedisOptions extends Options {
+  /** Prefix of every key in Redis; default `"wedsync:circuit:"`. */
+  readonly prefix?: string | undefined
+  /** How often shared state is read back; default 250 ms. */
+  readonly syncInterval?: Duration.Input | undefined
+  /**
+   * How many distinct instances must trip a circuit, within `quorumWindow`,
+   * before it opens for every instance; default 1 (off: the first trip opens
+   * it everywhere, right for a single instance). With N > 1 an instance that
+   * trips opens its own circuit at once and votes; the others keep calling
+   * until N have voted. A whole number of at least 1.
+   */
+  readonly quorum?: number | undefined
+  /** How long a vote counts; default 1 minute. */
+  readonly quorumWindow?: Duration.Input | undefined
+}
+
+/**
  * Several instances: circuit state shared through Redis.
  *
  * A trip, a probe and its outcome are written to Effect's Redis store at once;
@@ -186,25 +241,50 @@ export const layerMemory = (options?: Options): Layer.Layer<Resilience> =>
  * outage at start does not stop the service either: `NodeRedis.layer` alone
  * fails to build when Redis does not answer.
  *
+ * One instance's trip may be its own fault (its network, its DNS). With
+ * `quorum: N` (off by default for a single instance: 1) a trip opens that
+ * instance's circuit only and records its vote (instance id, Redis time) under
+ * `<prefix>quorum:<service>:<provider>`; the circuit opens for every instance
+ * when N distinct instances voted within `quorumWindow` (default 1 minute).
+ * Votes expire with the window and are cleared when they open the circuit. A
+ * vote Redis does not answer leaves the opening local. A `quorum` that is not
+ * a whole number of at least 1, or a `quorumWindow` outside 1 ms to 2^31-1 ms,
+ * is a defect when the layer is built.
+ *
  * @example
  * ```ts
  * import { NodeRedis } from "@effect/platform-node"
- * const live = Resilience.layerRedis().pipe(
+ * const live = Resilience.layerRedis({ quorum: 2, quorumWindow: "1 minute" }).pipe(
  *   Layer.provide(Resilience.redisWhenAvailable(NodeRedis.layer({ url: "redis://127.0.0.1:6379" })))
  * )
  * ```
  * @since 0.1.0
  */
-export const layerRedis = (
-  options?: Options & {
-    readonly prefix?: string | undefined
-    readonly syncInterval?: Duration.Input | undefined
-  }
-): Layer.Layer<Resilience, never, Redis.Redis> =>
+export const layerRedis = (options?: RedisOptions): Layer.Layer<Resilience, never, Redis.Redis> =>
   Layer.effect(
     Resilience,
     Effect.gen(function* () {
+      const prefix = options?.prefix ?? "wedsync:circuit:"
+      const quorum = options?.quorum ?? 1
+      const quorumWindow = Duration.toMillis(Duration.fromInputUnsafe(options?.quorumWindow ?? "1 minute"))
+      if (!Number.isInteger(quorum) || quorum < 1) {
+        return yield* Effect.die(
+          new RangeError(`Resilience.layerRedis: quorum must be a whole number ≥ 1, got ${quorum}`)
+        )
+      }
+      // A timer's bound, as for every policy duration: Redis' PEXPIRE takes no infinity.
+      if (!(quorumWindow >= 1 && quorumWindow <= 2_147_483_647)) {
+        return yield* Effect.die(
+          new RangeError(
+            `Resilience.layerRedis: quorumWindow must be between 1 ms and 2^31-1 ms, got ${quorumWindow} ms`
+          )
+        )
+      }
       const engine = yield* makeEngine(options, true)
+      if (quorum > 1) {
+        const votes = Quorum.redisVotes(yield* Redis.Redis, prefix)
+        Quorum.register(engine, Quorum.make({ size: quorum, windowMillis: quorumWindow, votes }))
+      }
       const syncInterval = Duration.fromInputUnsafe(options?.syncInterval ?? "250 millis")
       const idle = 60_000
       yield* Effect.forkScoped(

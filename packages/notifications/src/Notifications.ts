@@ -13,6 +13,12 @@
  * and carries the deciding reason, so `Effect.catchReason("NotificationError",
  * "Rejected", …)` reads it.
  *
+ * The whole send has a deadline (`deadlineMillis`, 10 s by default: the
+ * spec's switch within 10 s for an interactive send): each provider gets at
+ * most `min(its policy's timeout, what remains)`, and the providers reached
+ * after it are skipped unmade (attempt reason `"DeadlineExceeded"`), so four
+ * hanging providers across SMS and email never hold a send past it.
+ *
  * Wedding-date-aware policy comes from the wedding in context
  * (`WeddingContext.provide`): `wedding_day_critical` work is never retried in
  * the call, it fails over at once.
@@ -43,7 +49,7 @@
  *
  * @since 0.1.0
  */
-import { type Context, Duration, Effect, Layer, Option, Schema, type Scope } from "effect"
+import { Clock, type Context, Duration, Effect, Layer, Option, Schema, type Scope } from "effect"
 import * as Deliveries from "./Deliveries.ts"
 import * as EmailProvider from "@wedsync/core/EmailProvider"
 import * as Failover from "@wedsync/core/Failover"
@@ -163,6 +169,7 @@ export const make = (
         )
         const attempts: Array<Attempt> = []
         const failures: Array<{ channel: Channel; error: IntegrationError.IntegrationError; permanent: boolean }> = []
+        const deadlineAt = (yield* Clock.currentTimeMillis) + (how.deadlineMillis ?? Internal.DEFAULT_DEADLINE_MILLIS)
         for (const channel of how.channels) {
           const out = yield* Internal.outgoing(config, channel, { recipient: who, message: what }, how)
           if (out._tag === "Skip") {
@@ -170,7 +177,8 @@ export const make = (
             if (out.error !== undefined) failures.push({ channel, error: out.error, permanent: true })
             continue
           }
-          const result = yield* Effect.result(Internal.viaChannel(out))
+          const remaining = deadlineAt - (yield* Clock.currentTimeMillis)
+          const result = yield* Effect.result(Internal.viaChannel(out, remaining))
           if (result._tag === "Failure") {
             for (const attempt of result.failure.attempts) attempts.push({ channel, ...attempt })
             const failed = result.failure.lastError

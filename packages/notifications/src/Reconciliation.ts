@@ -5,7 +5,9 @@
  *
  * One pass (`run`) reads the overdue messages from `Deliveries`, oldest due
  * first, and asks each one's provider through its `DeliveryEvent.DeliveryStatus`
- * under `Resilience.protect` (operation `"status"`), a few at a time. What it
+ * under `Resilience.protect` (operation `"status"`, on the provider's own
+ * `"status"` circuit and bulkhead, so a rate limit on its status API never
+ * opens the circuit its sends go through), a few at a time. What it
  * learns goes through `Deliveries.record`, the path webhooks take, so an event
  * found by both is kept once. Then, per message:
  *
@@ -157,7 +159,12 @@ const ask = (lookup: Lookup, message: Pending): Effect.Effect<Answer, never, Res
               )
       })
     ),
-    Resilience.protect({ service: message.channel, provider: message.provider, operation: "status" })
+    Resilience.protect({
+      service: message.channel,
+      provider: message.provider,
+      operation: "status",
+      circuit: "status"
+    })
   )
   const correlated = message.correlationId === undefined ? call : Correlation.withId(message.correlationId)(call)
   return Effect.catchTag(correlated, "IntegrationError", (error) =>

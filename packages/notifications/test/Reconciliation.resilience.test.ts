@@ -2,12 +2,14 @@
  * Reconciliation's lookups under the provider's resilience policy
  * (`Resilience.protect`, operation "status") and its own concurrency bound,
  * under TestClock: a hung lookup times out, an open circuit stops calls
- * reaching the provider, and no more than `concurrency` lookups run at once.
+ * reaching the provider (the lookups' own circuit, never the sends'), and no
+ * more than `concurrency` lookups run at once.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
+import * as Resilience from "@wedsync/core/Resilience"
 import * as Reconciliation from "../src/Reconciliation.ts"
 import { minute, T, tracked } from "./DeliveriesFixtures.ts"
 import { failure, fixed, live, statusApi, track } from "./ReconciliationFixtures.ts"
@@ -44,6 +46,33 @@ describe("Reconciliation.run under the resilience policy", () => {
         ["Unavailable", "Unavailable", "CircuitOpen"]
       )
       assert.deepStrictEqual(flaky.asked(), ["f_1", "f_2"])
+    }).pipe(Effect.provide(live))
+  )
+
+  it.effect("a rate limit on the status API opens the lookups' circuit, never the one sends go through", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T)
+      const flaky = statusApi("flaky", "sms")
+      for (const id of ["f_1", "f_2", "f_3"]) {
+        flaky.accept(id)
+        flaky.inject(id, failure("flaky", new IntegrationError.RateLimited({})))
+      }
+      yield* track(...["f_1", "f_2", "f_3"].map((id, index) => tracked(id, T - 3 + index, { provider: "flaky" })))
+      const summary = yield* Reconciliation.run({ lookups: [flaky.service], concurrency: 1 })
+      assert.deepStrictEqual(
+        summary.outcomes.map((outcome) => (outcome._tag === "Failed" ? outcome.reason : outcome._tag)),
+        ["RateLimited", "RateLimited", "CircuitOpen"]
+      )
+      assert.deepStrictEqual(flaky.asked(), ["f_1", "f_2"])
+      // the reminders still go out through the provider's own circuit
+      assert.strictEqual(yield* Resilience.circuitState("sms", "flaky"), "closed")
+      const resilience = yield* Resilience.Resilience
+      assert.strictEqual(resilience.admit("sms", "flaky", "send", T), "Admitted")
+      const sent = yield* Effect.succeed("SM_sent").pipe(
+        Resilience.protect({ service: "sms", provider: "flaky", operation: "send" })
+      )
+      assert.strictEqual(sent, "SM_sent")
+      assert.strictEqual(resilience.health("sms", "flaky").status, "healthy")
     }).pipe(Effect.provide(live))
   )
 

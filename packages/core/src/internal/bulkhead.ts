@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as IntegrationError from "../IntegrationError.ts"
 
 /** @internal */
 export class Bulkhead {
@@ -51,3 +52,26 @@ export class Bulkhead {
     else next()
   }
 }
+
+/**
+ * The refusal of a call the bulkhead would not start: full, or its deadline
+ * passed while it waited in the queue. Never the provider's failure
+ * (`refusedLocally`): no circuit, health window or call metric hears of it.
+ *
+ * @internal
+ */
+export const bulkheadFull = (
+  state: { readonly provider: string; readonly key: string; readonly bulkhead: Bulkhead },
+  operation: string,
+  correlationId: string | undefined
+): IntegrationError.IntegrationError =>
+  IntegrationError.make(
+    state.provider,
+    operation,
+    new IntegrationError.BulkheadFull({
+      key: state.key,
+      limit: state.bulkhead.maxConcurrent,
+      queue: state.bulkhead.maxQueue
+    }),
+    { correlationId }
+  )

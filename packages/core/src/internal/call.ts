@@ -1,7 +1,10 @@
 /**
  * The call path behind `Resilience.protect`: admission, bulkhead, a timeout
  * that interrupts the work (and so aborts its `AbortSignal`), a span, metrics,
- * bounded in-call retry, and the probe once an open time is over.
+ * bounded in-call retry, and the probe once an open time is over. Everything
+ * ends by the call's `deadlineAt`: an attempt gets `min(policy timeout, what
+ * remains)`, and a call still queued in the bulkhead at its deadline is
+ * refused unmade.
  *
  * It is written against the fiber directly (one `Effect.callback`, one forked
  * fiber, one timer) because every generic combinator measured here
@@ -17,9 +20,10 @@ import * as WeddingContext from "../WeddingContext.ts"
 import { CorrelationId } from "../Correlation.ts"
 import { decorrelatedJitter } from "../Retry.ts"
 import { CLOSED, HALF_OPEN, OPEN, PROBE, REJECT } from "./circuit.ts"
+import { bulkheadFull } from "./bulkhead.ts"
 import type { Engine, Guard } from "./engine.ts"
 import { disabledError } from "./overrides/apply.ts"
-import { bounded, openForMillis, recordShared, syncFromStore, trip, warnStore } from "./sharedState.ts"
+import { bounded, isOwnOpening, openForMillis, recordShared, syncFromStore, trip, warnStore } from "./sharedState.ts"
 import { circuitOpen } from "./trusted.ts"
 
 const correlation = (fiber: Fiber.Fiber<unknown, unknown>) => fiber.getRef(CorrelationId)
@@ -131,10 +135,28 @@ const call = <A, R>(
       let clockTimer: Fiber.Fiber<void> | undefined
       let timedOut = false
       let done = false
+      // Set only while waiting in a full bulkhead's queue, which is off the happy path.
+      let queued = false
+      let queueTimer: ReturnType<typeof setTimeout> | undefined
+      let queueClockTimer: Fiber.Fiber<void> | undefined
 
       const start = () => {
         const startedAt = clock.currentTimeMillisUnsafe()
-        const timeout = Math.max(0, deadlineAt - startedAt)
+        const remaining = deadlineAt - startedAt
+        if (queueTimer !== undefined) {
+          clearTimeout(queueTimer)
+          queueTimer = undefined
+        }
+        if (queueClockTimer !== undefined) queueClockTimer.interruptUnsafe(fiber.id)
+        if (remaining <= 0 && queued) {
+          // Its deadline passed while it waited: refuse it unmade and hand the permit on.
+          bulkhead.release()
+          done = true
+          resume(Effect.fail(bulkheadFull(state, guard.operation, correlation(fiber))))
+          return
+        }
+        const limit = state.policy.timeoutMillis
+        const timeout = Math.max(0, Math.min(limit, remaining))
         const tracing = fiber.getRef(References.TracerEnabled)
         let context = fiber.context
         let span: Tracer.Span | undefined
@@ -235,26 +257,30 @@ const call = <A, R>(
 
       if (bulkhead.tryAcquire()) {
         start()
-      } else if (!bulkhead.enqueue(start)) {
-        resume(
-          Effect.fail(
-            IntegrationError.make(
-              state.provider,
-              guard.operation,
-              new IntegrationError.BulkheadFull({
-                key: state.key,
-                limit: bulkhead.maxConcurrent,
-                queue: bulkhead.maxQueue
-              }),
-              { correlationId: correlation(fiber) }
-            )
+      } else if (bulkhead.enqueue(start)) {
+        queued = true
+        const expire = () => {
+          if (done || child !== undefined) return
+          bulkhead.cancel(start)
+          done = true
+          resume(Effect.fail(bulkheadFull(state, guard.operation, correlation(fiber))))
+        }
+        const wait = Math.max(0, deadlineAt - clock.currentTimeMillisUnsafe())
+        if (isDefaultClock(clock)) queueTimer = setTimeout(expire, wait)
+        else {
+          queueClockTimer = Effect.runForkWith(fiber.context)(
+            Effect.andThen(clock.sleep(Duration.millis(wait)), Effect.sync(expire))
           )
-        )
+        }
+      } else {
+        resume(Effect.fail(bulkheadFull(state, guard.operation, correlation(fiber))))
         return
       }
       return Effect.sync(() => {
         if (done) return
         if (child === undefined) {
+          if (queueTimer !== undefined) clearTimeout(queueTimer)
+          if (queueClockTimer !== undefined) queueClockTimer.interruptUnsafe(fiber.id)
           bulkhead.cancel(start)
           return
         }
@@ -283,6 +309,8 @@ const probe = <A, R>(
     const store = engine.options.store
     const clock = fiber.getRef(Clock.Clock)
     const now = clock.currentTimeMillisUnsafe()
+    // An opening only this instance made (short of a quorum) is probed here: the store still says closed.
+    const ownOpening = isOwnOpening(state)
     circuit.halfOpen()
     engine.emitTransition(state, OPEN, HALF_OPEN, now, "local", fiber.context)
     const finish = (
@@ -307,42 +335,58 @@ const probe = <A, R>(
       circuit.open(at)
       engine.emitTransition(state, HALF_OPEN, OPEN, at, "local", fiber.context)
     })
-    const probing = Effect.scoped(
-      Effect.flatMap(Effect.exit(bounded(store.admit(state.key))), (admitted) => {
-        if (Exit.isSuccess(admitted)) {
-          if (!admitted.value.probe) {
-            // Another instance's probe already closed it.
-            circuit.close()
-            engine.emitTransition(state, HALF_OPEN, CLOSED, now, "store", fiber.context)
-            return call(engine, guard, effect, deadlineAt, attemptNumber, false, retry)
-          }
-          const generation = admitted.value.generation
-          return Effect.onInterrupt(
-            call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
-              finish(failed, error, generation)
-            ),
-            () => recordShared(engine, state, generation, "Ignored", state.policy.breaker.openMillis, now)
-          )
-        }
-        const found = Cause.findErrorOption(admitted.cause)
-        if (found._tag === "Some" && found.value.reason._tag !== "CircuitBreakerStoreError") {
-          const remaining =
-            found.value.reason._tag === "CircuitOpen"
-              ? Duration.toMillis(found.value.reason.retryAfter)
-              : // Another instance holds the probe: look again shortly.
-                Math.min(1_000, state.policy.breaker.openMillis)
-          circuit.open(now + remaining)
-          engine.emitTransition(state, HALF_OPEN, OPEN, now, "store", fiber.context)
-          return Effect.fail(rejection(fiber, guard, remaining))
-        }
-        // The store cannot answer: probe on local state alone.
-        return Effect.andThen(
-          warnStore(state, now, admitted.cause),
-          call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
-            finish(failed, error, undefined)
-          )
-        )
-      })
+    // A probe the bulkhead refused (its deadline passed in the queue) proved nothing either: release it the same way.
+    const refused = (generation: number | undefined) => (error: IntegrationError.IntegrationError) =>
+      !error.refusedLocally || circuit.state !== HALF_OPEN
+        ? Effect.void
+        : generation === undefined
+          ? release
+          : Effect.andThen(
+              release,
+              recordShared(engine, state, generation, "Ignored", state.policy.breaker.openMillis, now)
+            )
+    const probeLocally = Effect.tapError(
+      call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
+        finish(failed, error, undefined)
+      ),
+      refused(undefined)
     )
+    const probing = ownOpening
+      ? probeLocally
+      : Effect.scoped(
+          Effect.flatMap(Effect.exit(bounded(store.admit(state.key))), (admitted) => {
+            if (Exit.isSuccess(admitted)) {
+              if (!admitted.value.probe) {
+                // Another instance's probe already closed it.
+                circuit.close()
+                engine.emitTransition(state, HALF_OPEN, CLOSED, now, "store", fiber.context)
+                return call(engine, guard, effect, deadlineAt, attemptNumber, false, retry)
+              }
+              const generation = admitted.value.generation
+              return Effect.onInterrupt(
+                Effect.tapError(
+                  call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
+                    finish(failed, error, generation)
+                  ),
+                  refused(generation)
+                ),
+                () => recordShared(engine, state, generation, "Ignored", state.policy.breaker.openMillis, now)
+              )
+            }
+            const found = Cause.findErrorOption(admitted.cause)
+            if (found._tag === "Some" && found.value.reason._tag !== "CircuitBreakerStoreError") {
+              const remaining =
+                found.value.reason._tag === "CircuitOpen"
+                  ? Duration.toMillis(found.value.reason.retryAfter)
+                  : // Another instance holds the probe: look again shortly.
+                    Math.min(1_000, state.policy.breaker.openMillis)
+              circuit.open(now + remaining)
+              engine.emitTransition(state, HALF_OPEN, OPEN, now, "store", fiber.context)
+              return Effect.fail(rejection(fiber, guard, remaining))
+            }
+            // The store cannot answer: probe on local state alone.
+            return Effect.andThen(warnStore(state, now, admitted.cause), probeLocally)
+          })
+        )
     return Effect.onInterrupt(probing, () => release)
   })

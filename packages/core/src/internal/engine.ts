@@ -74,7 +74,7 @@ export const failoversTotal = Metric.counter("wedsync_failovers_total", {
   incremental: true
 })
 
-/** Per service and provider: circuit, bulkhead, health. @internal */
+/** Per service and provider (and named circuit, if any): circuit, bulkhead, health. @internal */
 export class ProviderState {
   readonly key: string
   readonly circuit: Circuit
@@ -89,12 +89,15 @@ export class ProviderState {
   readonly service: string
   readonly provider: string
   readonly policy: EnginePolicy
+  /** A named circuit of this provider apart from its main one (`"status"` lookups), or undefined for the main one. */
+  readonly scope: string | undefined
 
-  constructor(service: string, provider: string, policy: EnginePolicy) {
+  constructor(service: string, provider: string, policy: EnginePolicy, scope?: string) {
     this.service = service
     this.provider = provider
     this.policy = policy
-    this.key = `${service}:${provider}`
+    this.scope = scope
+    this.key = scope === undefined ? `${service}:${provider}` : `${service}:${provider}:${scope}`
     this.circuit = new Circuit(this.key, policy.breaker)
     this.bulkhead = new Bulkhead(policy.bulkhead.maxConcurrent, policy.bulkhead.maxQueue)
     this.health = new HealthWindow(service, provider, 100)
@@ -150,6 +153,7 @@ export interface EngineOptions {
 export class Engine {
   private readonly providers = new Map<string, ProviderState>()
   private readonly guards = new Map<string, Map<string, Map<string, Guard>>>()
+  private readonly scoped = new Map<string, Guard>()
   readonly transitionListeners = new Set<(transition: Transition) => void>()
   readonly healthListeners = new Set<(change: HealthChange) => void>()
   readonly random: () => number
@@ -163,11 +167,11 @@ export class Engine {
     this.random = options.random ?? Math.random
   }
 
-  providerState(service: string, provider: string): ProviderState {
-    const key = `${service}:${provider}`
+  providerState(service: string, provider: string, scope?: string): ProviderState {
+    const key = scope === undefined ? `${service}:${provider}` : `${service}:${provider}:${scope}`
     let state = this.providers.get(key)
     if (state === undefined) {
-      state = new ProviderState(service, provider, this.options.policyFor(service, provider))
+      state = new ProviderState(service, provider, this.options.policyFor(service, provider), scope)
       state.circuit.forced = this.overrides.forced.get(key)
       state.disabled = disabledFor(this.overrides, service, provider)
       this.providers.set(key, state)
@@ -175,7 +179,8 @@ export class Engine {
     return state
   }
 
-  guard(service: string, provider: string, operation: string): Guard {
+  guard(service: string, provider: string, operation: string, scope?: string): Guard {
+    if (scope !== undefined) return this.scopedGuard(service, provider, operation, scope)
     // Nested maps: a lookup on the hot path builds no key string.
     let byProvider = this.guards.get(service)
     if (byProvider === undefined) {
@@ -191,6 +196,17 @@ export class Engine {
     if (guard === undefined) {
       guard = new Guard(this.providerState(service, provider), operation)
       byOperation.set(operation, guard)
+    }
+    return guard
+  }
+
+  /** A guard on a named circuit (`Resilience.ProtectOptions.circuit`): off the main path, so a key string is fine. */
+  private scopedGuard(service: string, provider: string, operation: string, scope: string): Guard {
+    const key = `${service}:${provider}:${scope}:${operation}`
+    let guard = this.scoped.get(key)
+    if (guard === undefined) {
+      guard = new Guard(this.providerState(service, provider, scope), operation)
+      this.scoped.set(key, guard)
     }
     return guard
   }

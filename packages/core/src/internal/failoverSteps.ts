@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Cause, Context, Effect, Layer, Result } from "effect"
+import { Cause, Context, Duration, Effect, Layer, Result } from "effect"
 import { fromDefect } from "../AdapterConfig.ts"
 import * as IntegrationError from "../IntegrationError.ts"
 import type * as Policy from "../Policy.ts"
@@ -73,11 +73,56 @@ export const callOf = <S extends { readonly provider: string }, A, R>(
   service: Policy.ServiceType,
   step: S | BrokenStep,
   operation: string,
-  use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>
+  use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
+  withinMillis?: number
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
   step instanceof BrokenStep
     ? Effect.fail(step.error)
-    : resilience.protect(use(step), { service, provider: step.provider, operation })
+    : resilience.protect(use(step), { service, provider: step.provider, operation, withinMillis })
+
+/**
+ * The error a plan whose deadline passed before `provider`'s step stands
+ * for: a `TimedOut` of the whole plan's deadline, built only on that path.
+ *
+ * @internal
+ */
+export const pastDeadline = (
+  provider: string,
+  operation: string,
+  deadlineMillis: number,
+  correlationId: string | undefined
+): IntegrationError.IntegrationError =>
+  IntegrationError.make(
+    provider,
+    operation,
+    new IntegrationError.TimedOut({ timeout: Duration.millis(deadlineMillis) }),
+    {
+      correlationId
+    }
+  )
+
+/**
+ * Notes every step from `index` on as skipped unmade because the plan's
+ * deadline has passed: none of them is called.
+ *
+ * @internal
+ */
+export const skipRest = (
+  steps: ReadonlyArray<{ readonly provider: string }>,
+  index: number,
+  attempts: {
+    readonly push: (attempt: {
+      provider: string
+      outcome: "skipped"
+      reason: "DeadlineExceeded"
+      durationMillis: number
+    }) => number
+  }
+): void => {
+  for (let i = index; i < steps.length; i++) {
+    attempts.push({ provider: steps[i]!.provider, outcome: "skipped", reason: "DeadlineExceeded", durationMillis: 0 })
+  }
+}
 
 /**
  * A step's failed exit as that provider's error, handed to `then`: its typed

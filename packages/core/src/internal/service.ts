@@ -55,6 +55,8 @@ export interface ProtectOptions {
   readonly provider: string
   readonly operation: string
   readonly deadlineMillis?: number | undefined
+  readonly withinMillis?: number | undefined
+  readonly circuit?: string | undefined
 }
 
 /** The service's shape: methods only. @internal */
@@ -105,9 +107,11 @@ export const protectOn = <A, R>(
   effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
   options: ProtectOptions
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> => {
-  const guard = engine.guard(options.service, options.provider, options.operation)
+  const guard = engine.guard(options.service, options.provider, options.operation, options.circuit)
   const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-  return run(engine, guard, effect, now + (options.deadlineMillis ?? guard.state.policy.timeoutMillis))
+  const own = options.deadlineMillis ?? guard.state.policy.timeoutMillis
+  const within = options.withinMillis
+  return run(engine, guard, effect, now + (within === undefined || within > own ? own : within))
 }
 
 const engines = new WeakMap<Service, Engine>()
@@ -146,7 +150,8 @@ const makeService = (engine: Engine): Service => ({
   countFailover: (context) => failoversTotal.updateUnsafe(1, context),
   circuitState: (service, provider) => view(engine.providerState(service, provider).circuit),
   health: (service, provider) => healthOf(engine.providerState(service, provider)),
-  providers: () => engine.allProviders().map(healthOf),
+  // A named circuit (status lookups) is not the provider's health: that is its sends'.
+  providers: () => engine.allProviders().flatMap((state) => (state.scope === undefined ? [healthOf(state)] : [])),
   transitions: listen<Transition>((emit) => addListener(engine.transitionListeners, emit)),
   // One subscription to both, so a transition and the status change it causes keep their order.
   healthEvents: listen<HealthEvent>((emit) => {

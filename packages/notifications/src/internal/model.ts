@@ -122,7 +122,11 @@ export const distinct = Schema.makeFilter<ReadonlyArray<string>>((channels) =>
  *
  * @example
  * ```ts
- * const options: Notifications.SendOptions = { channels: ["sms", "email"], idempotencyKey: "reminder:w_123:tasting" }
+ * const options: Notifications.SendOptions = {
+ *   channels: ["sms", "email"],
+ *   idempotencyKey: "reminder:w_123:tasting",
+ *   deadlineMillis: 10_000
+ * }
  * ```
  * @since 0.1.0
  */
@@ -132,7 +136,15 @@ export const SendOptions = Schema.Struct({
   /** Passed to every provider that honours one (Resend; Vonage `client-ref`), the channel appended (`<key>:sms`). */
   idempotencyKey: Schema.optional(NonEmptyString),
   /** Providers that refused this recipient before (durable retries pass them): their channel is not asked again. */
-  refusedBy: Schema.optional(Schema.Array(Schema.String))
+  refusedBy: Schema.optional(Schema.Array(Schema.String)),
+  /**
+   * The whole send's deadline across every channel and provider, in
+   * milliseconds from its start; 10 000 (the spec's switch within 10 s for an
+   * interactive send) when omitted. Each provider gets at most
+   * `min(its policy's timeout, what remains)`; providers reached after it are
+   * skipped unmade (`"DeadlineExceeded"`).
+   */
+  deadlineMillis: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0)))
 })
 
 /** @since 0.1.0 */

@@ -185,19 +185,25 @@ const accepted = <A extends { readonly messageId: string }>(served: Failover.Ser
   attempts: served.attempts
 })
 
-/** Sends on one channel through its failover plan. @internal */
+/** The spec's switch within 10 s: an interactive send's deadline across every channel. @internal */
+export const DEFAULT_DEADLINE_MILLIS = 10_000
+
+/** Sends on one channel through its failover plan, within what remains of the send's deadline. @internal */
 export const viaChannel = (
-  out: Exclude<Outgoing, { _tag: "Skip" }>
-): Effect.Effect<Accepted, Failover.FailoverError, Resilience> =>
-  out._tag === "Email"
+  out: Exclude<Outgoing, { _tag: "Skip" }>,
+  deadlineMillis: number
+): Effect.Effect<Accepted, Failover.FailoverError, Resilience> => {
+  const options = { deadlineMillis }
+  return out._tag === "Email"
     ? Effect.map(
-        Failover.run(out.config.providers, "send", (email) => email.send(out.message)),
+        Failover.run(out.config.providers, "send", (email) => email.send(out.message), options),
         accepted
       )
     : Effect.map(
-        Failover.run(out.config.providers, "send", (sms) => sms.send(out.message)),
+        Failover.run(out.config.providers, "send", (sms) => sms.send(out.message), options),
         accepted
       )
+}
 
 /**
  * Hands an accepted message to `Deliveries` (the one the layer was built with,
