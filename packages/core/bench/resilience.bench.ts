@@ -3,6 +3,10 @@
  * all in this one process on the same no-op async call (the method of the
  * project's performance anchors: warm, in-process, same call). Prints ns/op and the
  * ratios; the targets are ratios measured in the same run, never absolute times.
+ *
+ * Then, on the real clock, "time to serve with a hanging primary": how long a
+ * caller waits once the primary hangs (a promise that never settles until its
+ * AbortSignal fires) and a healthy backup answers; see `hangingPrimary` below.
  */
 import {
   circuitBreaker,
@@ -209,7 +213,124 @@ for (const [label, ours, peers, targets] of rows) {
   console.log(`${label.padEnd(42)} ${ns(ours).toFixed(0).padStart(7)} ns  ${parts.join("  ")}  ${verdict}`)
 }
 await runtime.dispose()
+await hangingPrimary()
 opossum.shutdown()
 opossumOpen.shutdown()
 opossumFallbackOpen.shutdown()
 opossumFallback.shutdown()
+
+/**
+ * Time to serve with a hanging primary, on the real clock: a 50 ms policy
+ * timeout, a primary that hangs until its signal aborts, a backup that
+ * answers at once. Targets (issue 17): the first call after the hang begins
+ * within the primary's timeout plus the backup's latency; calls after the trip
+ * within the backup's latency plus 1 ms; a plan of four hanging providers
+ * never past its deadline. "The primary's timeout" is the 50 ms timer as Node
+ * delivers it (a bare `setTimeout(50)` measured here), since no timer fires early.
+ */
+async function hangingPrimary() {
+  const timeoutMillis = 50
+  const deadlineMillis = 120
+  const hangOverrides = Policy.PolicyOverrides.make({
+    // every provider of "sms" hangs in this case; one attempt each, so a timeout is not retried in-call
+    services: { sms: { timeoutMillis, inCall: { maxAttempts: 1 } } }
+  })
+  const hangRuntime = ManagedRuntime.make(
+    Overrides.layerMemory.pipe(
+      Layer.provideMerge(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(hangOverrides)))),
+      Layer.provide(Audit.layerMemory)
+    )
+  )
+  const hanging = (provider: string): Caller => ({
+    provider,
+    call: Effect.tryPromise({
+      try: (signal) =>
+        new Promise<number>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+      catch: () => IntegrationError.make(provider, "call", new IntegrationError.Unavailable({}))
+    })
+  })
+  const timed = async (effect: Effect.Effect<unknown, unknown, Resilience.Resilience>) => {
+    const started = performance.now()
+    await hangRuntime.runPromise(effect).catch(ignore)
+    return performance.now() - started
+  }
+  const use = (service: Caller) => service.call
+  const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+  // The backup's latency: the same backup through protect + Failover, alone, warm.
+  const alone = Failover.run(Failover.fromServices("sms", [caller("spare", fn)]), "call", use)
+  for (let i = 0; i < 200; i++) await timed(alone)
+  const backupSamples: Array<number> = []
+  for (let i = 0; i < 200; i++) backupSamples.push(await timed(alone))
+  const backupLatency = median(backupSamples)
+  const timerSamples: Array<number> = []
+  for (let i = 0; i < 10; i++) {
+    const started = performance.now()
+    await new Promise((resolve) => setTimeout(resolve, timeoutMillis))
+    timerSamples.push(performance.now() - started)
+  }
+  // The median, so one timer a busy machine delayed does not loosen every target below.
+  const timer = median(timerSamples)
+  // The last step's timer is armed for what remains, so the plan ends when that timer fires: late by as much as any timer.
+  const lateness = Math.max(0, timer - timeoutMillis)
+
+  // Warm the hang path (timeout, trip, release, failover) on another primary first: the method is warm, in-process.
+  const warm = Failover.run(Failover.fromServices("sms", [hanging("warm"), caller("spare", fn)]), "call", use)
+  await Promise.all([timed(warm), timed(warm), timed(warm)])
+  for (let i = 0; i < 20; i++) await timed(warm)
+
+  const plan = Failover.fromServices("sms", [hanging("twilio"), caller("spare", fn)])
+  const serve = Failover.run(plan, "call", use)
+  const first = await timed(serve)
+  const second = await timed(serve)
+  const state = await hangRuntime.runPromise(Resilience.circuitState("sms", "twilio"))
+  const after: Array<number> = []
+  for (let i = 0; i < 50; i++) after.push(await timed(serve))
+  const afterMax = Math.max(...after)
+
+  // Callers already waiting when it trips: three start 25 ms into the hang of two others.
+  const released = Failover.run(Failover.fromServices("sms", [hanging("vonage"), caller("spare", fn)]), "call", use)
+  const opening = [timed(released), timed(released)]
+  await new Promise((resolve) => setTimeout(resolve, 25))
+  const waiting = await Promise.all([timed(released), timed(released), timed(released)])
+  await Promise.all(opening)
+  const releasedMax = Math.max(...waiting)
+
+  // Four hanging providers under one deadline, each run on fresh circuits so every step really hangs;
+  // run 0 warms the path and is not counted.
+  const plans: Array<number> = []
+  for (let run = 0; run < 6; run++) {
+    const four = Failover.fromServices("sms", [
+      hanging(`hang-${run}-0`),
+      hanging(`hang-${run}-1`),
+      hanging(`hang-${run}-2`),
+      hanging(`hang-${run}-3`)
+    ])
+    const took = await timed(Failover.run(four, "call", use, { deadlineMillis }))
+    if (run > 0) plans.push(took)
+  }
+  const planMax = Math.max(...plans)
+  await hangRuntime.dispose()
+
+  const verdict = (ok: boolean, target: string) => (ok ? `meets target (${target})` : `MISSES target (${target})`)
+  const ms = (value: number) => `${value.toFixed(2)} ms`
+  console.log(`\ntime to serve with a hanging primary (timeout ${timeoutMillis} ms, real clock)`)
+  console.log(
+    `backup alone (median)                      ${ms(backupLatency).padStart(10)}  timer setTimeout(${timeoutMillis}) median ${ms(timer)}`
+  )
+  console.log(
+    `first call after the hang begins           ${ms(first).padStart(10)}  ${verdict(first <= timer + backupLatency, `<= timeout ${ms(timer)} + backup ${ms(backupLatency)}`)}`
+  )
+  console.log(
+    `second call (trips the circuit: ${state})   ${ms(second).padStart(10)}  ${verdict(second <= timer + backupLatency, `<= timeout ${ms(timer)} + backup ${ms(backupLatency)}`)}`
+  )
+  console.log(
+    `calls after the trip (max of ${after.length}, median ${ms(median(after))}) ${ms(afterMax).padStart(6)}  ${verdict(afterMax <= backupLatency + 1, `<= backup ${ms(backupLatency)} + 1 ms`)}`
+  )
+  console.log(
+    `callers waiting when it trips (max of 3)   ${ms(releasedMax).padStart(10)}  ${verdict(releasedMax < timeoutMillis, `released before their own ${timeoutMillis} ms timeout`)}`
+  )
+  console.log(
+    `four hanging providers, deadline ${deadlineMillis} ms ${ms(planMax).padStart(10)}  ${verdict(planMax <= deadlineMillis + lateness, `max of ${plans.length} runs <= ${deadlineMillis} ms + timer lateness ${ms(lateness)}`)}`
+  )
+}

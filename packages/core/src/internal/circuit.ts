@@ -1,6 +1,8 @@
 /**
  * The in-process view of one circuit: the trip decision (a failure-rate
- * window where slow calls count as failures) and the admission fast path.
+ * window where slow calls count as failures, and a run of consecutive slow
+ * calls, because a hang is evidence long before the window has enough calls
+ * to judge a rate) and the admission fast path.
  *
  * Shared state (open, probe, close) lives in Effect's `CircuitBreakerStore`;
  * the engine's shared-state protocol (`sharedState.ts`) writes every
@@ -29,6 +31,15 @@ export const PROBE = 2
 /** @internal */
 export type Admission = typeof ADMIT | typeof REJECT | typeof PROBE
 
+/** What `record` decided. @internal */
+export const NO_TRIP = 0
+/** The failure-rate window tripped it. @internal */
+export const RATE_TRIP = 1
+/** A run of timeouts or slow calls tripped it: calls still waiting on the provider are waiting in vain. @internal */
+export const HANG_TRIP = 2
+/** @internal */
+export type TripDecision = typeof NO_TRIP | typeof RATE_TRIP | typeof HANG_TRIP
+
 /** @internal */
 export interface TripSettings {
   readonly failureRateThreshold: number
@@ -36,6 +47,7 @@ export interface TripSettings {
   readonly minimumCalls: number
   readonly openMillis: number
   readonly slowCallMillis: number
+  readonly consecutiveSlowCalls: number
 }
 
 /** @internal */
@@ -49,6 +61,8 @@ export class Circuit {
   private index = 0
   private count = 0
   private failures = 0
+  /** Timeouts and slow calls in a row, up to the last quick outcome. */
+  private slowRun = 0
 
   readonly key: string
   readonly settings: TripSettings
@@ -72,9 +86,13 @@ export class Circuit {
     return this.state === OPEN ? Math.max(0, this.openUntil - now) : 0
   }
 
-  /** Records a closed-state outcome; true when it trips the circuit. */
-  record(failed: boolean): boolean {
-    if (this.state !== CLOSED) return false
+  /**
+   * Records a closed-state outcome and says whether it trips the circuit.
+   * `slow` is a timeout or a call of `slowCallMillis` or longer; any quicker
+   * outcome, success or failure, ends a run of them.
+   */
+  record(failed: boolean, slow: boolean): TripDecision {
+    if (this.state !== CLOSED) return NO_TRIP
     const settings = this.settings
     const size = settings.windowSize
     if (this.count === size) {
@@ -86,12 +104,12 @@ export class Circuit {
     this.ring[this.index] = bit
     this.failures += bit
     this.index = this.index + 1 === size ? 0 : this.index + 1
-    return (
-      failed &&
-      this.forced !== "closed" &&
-      this.count >= settings.minimumCalls &&
-      this.failures / this.count >= settings.failureRateThreshold
-    )
+    this.slowRun = slow ? this.slowRun + 1 : 0
+    if (!failed || this.forced === "closed") return NO_TRIP
+    if (slow && this.slowRun >= settings.consecutiveSlowCalls) return HANG_TRIP
+    return this.count >= settings.minimumCalls && this.failures / this.count >= settings.failureRateThreshold
+      ? RATE_TRIP
+      : NO_TRIP
   }
 
   open(until: number): void {
@@ -120,6 +138,7 @@ export class Circuit {
     this.index = 0
     this.count = 0
     this.failures = 0
+    this.slowRun = 0
   }
 }
 

@@ -12,6 +12,7 @@ import type { CircuitBreaker } from "effect/persistence"
 import { Bulkhead } from "./bulkhead.ts"
 import { Circuit, type CircuitState, HALF_OPEN, OPEN, stateName } from "./circuit.ts"
 import { HealthWindow, type Status } from "./health.ts"
+import { InFlight } from "./inFlight.ts"
 import { type Disabled, disabledFor, empty as noOverrides, type Snapshot } from "./overrides/snapshot.ts"
 
 /** The part of a service policy the engine reads. @internal */
@@ -23,6 +24,7 @@ export interface EnginePolicy {
     readonly minimumCalls: number
     readonly openMillis: number
     readonly slowCallMillis: number
+    readonly consecutiveSlowCalls: number
   }
   readonly inCall: { readonly maxAttempts: number; readonly baseDelayMillis: number; readonly maxDelayMillis: number }
   readonly bulkhead: { readonly maxConcurrent: number; readonly maxQueue: number }
@@ -80,6 +82,8 @@ export class ProviderState {
   readonly circuit: Circuit
   readonly bulkhead: Bulkhead
   readonly health: HealthWindow
+  /** Attempts started and not yet ended, released when consecutive slow calls trip the circuit. */
+  readonly inFlight = new InFlight()
   storeWarnedAt = Number.NEGATIVE_INFINITY
   /** Whether this instance has read the shared store for this circuit yet. */
   synced = false

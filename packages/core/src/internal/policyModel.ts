@@ -77,10 +77,22 @@ export const BreakerFields = Schema.Struct({
   ),
   minimumCalls: PositiveCount,
   openMillis: PositiveMillis,
-  slowCallMillis: PositiveMillis
+  slowCallMillis: PositiveMillis,
+  consecutiveSlowCalls: PositiveCount.check(
+    Schema.makeFilter((count: number) =>
+      count <= maxWindowSize ? undefined : `must be at most ${maxWindowSize} calls; got ${count}`
+    )
+  )
 })
 
-/** Circuit breaker: opens when `failureRateThreshold` of the last `windowSize` calls failed. @since 0.1.0 */
+/**
+ * Circuit breaker: opens when `failureRateThreshold` of the last `windowSize`
+ * calls failed, or at once after `consecutiveSlowCalls` calls in a row timed
+ * out or took `slowCallMillis` or longer (a hang is evidence before a window
+ * has the calls to judge a rate).
+ *
+ * @since 0.1.0
+ */
 export const Breaker = BreakerFields.check(
   Schema.makeFilter((b) => notAbove("minimumCalls", b.minimumCalls, "windowSize", b.windowSize))
 )

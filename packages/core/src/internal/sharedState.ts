@@ -122,12 +122,15 @@ const openShared = (engine: Engine, state: ProviderState, openFor: number, now: 
  * Opens a circuit locally at once, then shares the opening: at once without a
  * quorum; with one, only when this instance's vote completes it (until then,
  * and when the vote store does not answer, the opening is this instance's own).
+ * `onOpened` runs right after the local opening, before any store call (a hang
+ * trip releases the calls still waiting on the provider there).
  */
 export const trip = (
   engine: Engine,
   state: ProviderState,
   error: IntegrationError.IntegrationError | undefined,
-  context: Context.Context<never>
+  context: Context.Context<never>,
+  onOpened?: (state: ProviderState) => void
 ): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const clock = fiber.getRef(Clock.Clock)
@@ -136,6 +139,8 @@ export const trip = (
     const from = state.circuit.state
     state.circuit.open(now + openFor)
     engine.emitTransition(state, from, OPEN, now, "local", context)
+    // Run once the circuit is open, before the store write: what it frees must find the circuit open.
+    onOpened?.(state)
     // Marked before the store hears of it: a sync reading "closed" meanwhile must not close it.
     ownOpenings.set(state, state.circuit.openUntil)
     const quorum = quorumOf(engine)
