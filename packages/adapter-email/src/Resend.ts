@@ -78,7 +78,9 @@ const unreadableBatch = () =>
   IntegrationError.make(
     PROVIDER,
     "sendBatch",
-    new IntegrationError.Unavailable({ description: "Resend answered the batch without its list of ids" })
+    new IntegrationError.Unavailable({ description: "Resend answered the batch without its list of ids" }),
+    // A 2xx: Resend took the batch, whatever it did with it.
+    { delivery: "maybeSent" }
   )
 
 const service = (call: Call): EmailProvider.EmailProvider["Service"] => {

@@ -53,6 +53,7 @@ import {
   type BrokenStep,
   buildSteps,
   callOf,
+  failedAttempt,
   pastDeadline,
   skipRest
 } from "./internal/failoverSteps.ts"
@@ -202,12 +203,7 @@ export const run = <S extends Port, A, R>(
         onFailure: (cause) =>
           asProviderFailure(cause, service.provider, operation, (error) => {
             lastError = error
-            attempts.push({
-              provider: service.provider,
-              outcome: "failed",
-              reason: error.reason._tag,
-              durationMillis: clock.currentTimeMillisUnsafe() - startedAt
-            })
+            attempts.push(failedAttempt(service.provider, error, clock.currentTimeMillisUnsafe() - startedAt))
             if (lastStep(error)) return Effect.fail(exhausted(plan, operation, attempts, error))
             if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
             return step(index + 1)
@@ -286,12 +282,7 @@ export const hedge = <S extends Port, A, R>(
               asProviderFailure(cause, service.provider, operation, (error) =>
                 Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, void> => {
                   errors.push(error)
-                  attempts.push({
-                    provider: service.provider,
-                    outcome: "failed",
-                    reason: error.reason._tag,
-                    durationMillis: now - startedAt
-                  })
+                  attempts.push(failedAttempt(service.provider, error, now - startedAt))
                   return error.canFailover ? Effect.fail(undefined) : Effect.succeed({ stop: error })
                 })
               )

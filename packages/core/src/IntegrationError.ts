@@ -36,6 +36,7 @@
  * @since 0.1.0
  */
 import { type Duration, Equal, Hash, Schema } from "effect"
+import { Delivery } from "./internal/delivery.ts"
 import { hashOfFields, OptionalText, sameFields } from "./internal/errorFields.ts"
 import {
   BulkheadFull,
@@ -53,6 +54,7 @@ import {
   type Family
 } from "./internal/reasons.ts"
 
+export * from "./internal/delivery.ts"
 export * from "./internal/reasons.ts"
 
 /** Every reason an integration call can fail for. @since 0.1.0 */
@@ -136,7 +138,18 @@ export const familyOf = (tag: string): Family | undefined =>
 /**
  * An integration call failed. Carries where (provider, operation), why
  * (`reason`), and what the provider said (status, code, request id), plus the
- * correlation id of the workflow it belonged to.
+ * correlation id of the workflow it belonged to and, when known, whether the
+ * request may have reached the provider (`delivery`, read through
+ * `maybeSent` / `notSent`).
+ *
+ * @example
+ * ```ts
+ * const error = IntegrationError.make("twilio", "send", new IntegrationError.Unavailable({}), {
+ *   status: 502,
+ *   delivery: "maybeSent"
+ * })
+ * error.maybeSent // true: a repeat may send a second SMS
+ * ```
  *
  * @since 0.1.0
  */
@@ -149,7 +162,8 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
     status: Schema.optional(Schema.Number),
     providerCode: OptionalText,
     requestId: OptionalText,
-    correlationId: OptionalText
+    correlationId: OptionalText,
+    delivery: Schema.optional(Delivery)
   }
 ) {
   /** Whether a later attempt at the same provider may succeed. */
@@ -168,6 +182,18 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
   get refusedLocally(): boolean {
     return "refusedLocally" in this.reason && this.reason.refusedLocally
   }
+  /**
+   * Whether the request may have reached the provider and been acted on
+   * (a timeout or reset after it was written, a 5xx, an unreadable 2xx): a
+   * repeat may duplicate it. Read from `delivery`, never from the message.
+   */
+  get maybeSent(): boolean {
+    return this.delivery === "maybeSent"
+  }
+  /** Whether the request certainly did not take effect at the provider: `delivery` says so, or the engine refused it. */
+  get notSent(): boolean {
+    return this.delivery === "notSent" || this.refusedLocally
+  }
   /** The provider's requested wait, when it gave one. */
   get retryAfter(): Duration.Duration | undefined {
     return "retryAfter" in this.reason ? this.reason.retryAfter : undefined
@@ -184,6 +210,22 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
     return `${this.provider}.${this.operation}: ${this.reason.message}${status}`
   }
 }
+
+/**
+ * What a failed request's error says of its delivery, for records that keep
+ * it (attempts, dead letters): the error's `delivery`, `"notSent"` for a call
+ * the engine refused (open circuit, full bulkhead, disabled), otherwise
+ * `undefined` (unknown, or not a request: a webhook's reasons).
+ *
+ * @example
+ * ```ts
+ * IntegrationError.deliveryOf(timedOut) // "maybeSent"
+ * IntegrationError.deliveryOf(circuitOpen) // "notSent"
+ * ```
+ * @since 0.1.0
+ */
+export const deliveryOf = (error: IntegrationError): Delivery | undefined =>
+  error.delivery ?? (error.refusedLocally ? "notSent" : undefined)
 
 /** Whether a value is an {@link IntegrationError}. @since 0.1.0 */
 export const isIntegrationError = (u: unknown): u is IntegrationError => u instanceof IntegrationError
@@ -206,6 +248,7 @@ export const make = (
     readonly providerCode?: string | undefined
     readonly requestId?: string | undefined
     readonly correlationId?: string | undefined
+    readonly delivery?: Delivery | undefined
   }
 ): IntegrationError =>
   new IntegrationError({
@@ -215,7 +258,8 @@ export const make = (
     ...(details?.status === undefined ? {} : { status: details.status }),
     ...(details?.providerCode === undefined ? {} : { providerCode: details.providerCode }),
     ...(details?.requestId === undefined ? {} : { requestId: details.requestId }),
-    ...(details?.correlationId === undefined ? {} : { correlationId: details.correlationId })
+    ...(details?.correlationId === undefined ? {} : { correlationId: details.correlationId }),
+    ...(details?.delivery === undefined ? {} : { delivery: details.delivery })
   })
 
 /**

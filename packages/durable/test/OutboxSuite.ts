@@ -280,6 +280,49 @@ export const outboxSuite = (
       }).pipe(Effect.scoped, Effect.provide(layer()))
     )
 
+    it.live("keeps in each failure record whether the request may have reached the provider", () =>
+      Effect.gen(function* () {
+        const outbox = yield* Outbox.Outbox
+        yield* outbox.offer(email("reminder:w8b"))
+        const lastError = IntegrationError.make("postmark", "send", new IntegrationError.Rejected({}), {
+          status: 422,
+          delivery: "notSent"
+        })
+        yield* Outbox.worker({
+          "reminder.email": () =>
+            Effect.fail(
+              new Failover.FailoverError({
+                service: "email",
+                operation: "send",
+                reason: lastError.reason,
+                attempts: [
+                  {
+                    provider: "resend",
+                    outcome: "failed",
+                    reason: "TimedOut",
+                    delivery: "maybeSent",
+                    durationMillis: 9
+                  },
+                  {
+                    provider: "postmark",
+                    outcome: "failed",
+                    reason: "Rejected",
+                    delivery: "notSent",
+                    durationMillis: 4
+                  }
+                ],
+                lastError
+              })
+            )
+        })
+        const dead = yield* eventually(letter("reminder:w8b"))
+        assert.deepStrictEqual(
+          dead.errors.map((error) => `${error.provider}:${error.reason}:${error.delivery}`),
+          ["resend:TimedOut:maybeSent", "postmark:Rejected:notSent"]
+        )
+      }).pipe(Effect.scoped, Effect.provide(layer()))
+    )
+
     it.live("replays a dead letter with fresh attempts and the same correlation id", () =>
       Effect.gen(function* () {
         const healthy = yield* Ref.make(false)

@@ -17,7 +17,7 @@
  * @internal
  */
 import { Duration, Effect, Redacted, Result } from "effect"
-import { AbortSignals, AdapterConfig, type IntegrationError } from "@wedsync/core"
+import { AbortSignals, AdapterConfig, IntegrationError } from "@wedsync/core"
 import { ServerClient } from "postmark"
 import { parseRetryAfter } from "./answer.ts"
 import { classify } from "./postmarkErrors.ts"
@@ -43,6 +43,7 @@ interface Exchange {
   status?: number
   retryAfter?: Duration.Duration
   timeoutSignal?: AbortSignal
+  networkCode?: string
 }
 
 /** A call's answer and the HTTP status it came with. @internal */
@@ -106,6 +107,11 @@ const caller = (serverToken: string, base: URL, timeout: Duration.Duration): Cal
         const response = await fetch(input, {
           ...init,
           signal: AbortSignals.join(own, signal)
+        }).catch((cause: unknown) => {
+          // The SDK keeps only the words of a network error: its code says whether the request went out.
+          const code = IntegrationError.networkCodeOf(cause)
+          if (code !== undefined) exchange.networkCode = code
+          throw cause
         })
         exchange.status = response.status
         const retryAfter = parseRetryAfter(response.headers.get("retry-after"))

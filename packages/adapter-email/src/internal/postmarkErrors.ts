@@ -22,6 +22,8 @@ export interface Observed {
   readonly secrets?: ReadonlyArray<string> | undefined
   /** Whether the SDK got as far as fetching; absent when unknown. */
   readonly requested?: boolean | undefined
+  /** The code of the network error `fetch` rejected with (`ECONNREFUSED`, `ECONNRESET`…), if it did. */
+  readonly networkCode?: string | undefined
 }
 
 /**
@@ -85,7 +87,7 @@ export const classify = (operation: string, cause: unknown, observed: Observed):
   if (error === undefined && observed.requested === false) {
     const words = AdapterConfig.describeDefect(cause, observed.secrets)
     const reason = new IntegrationError.Misconfigured({ description: `no request was made: ${words}` })
-    return IntegrationError.make("postmark", operation, reason)
+    return IntegrationError.make("postmark", operation, reason, { delivery: "notSent" })
   }
   const status =
     error !== undefined && error.statusCode > 0 ? error.statusCode : observed.status === 0 ? undefined : observed.status
@@ -93,15 +95,35 @@ export const classify = (operation: string, cause: unknown, observed: Observed):
   const details = { status, providerCode: code === undefined ? undefined : String(code) }
   const description = scrub(error?.message, observed.secrets ?? [])
   if (observed.timedOut) {
-    return IntegrationError.make("postmark", operation, new IntegrationError.TimedOut({ timeout: observed.timeout }))
+    const timedOut = new IntegrationError.TimedOut({ timeout: observed.timeout })
+    return IntegrationError.make("postmark", operation, timedOut, { delivery: "maybeSent" })
   }
   // Refused, reset, or a fetch failure: the SDK's statusCode 0.
   const reason =
     status === undefined
       ? new IntegrationError.Unavailable({ description: description ?? "request failed" })
       : IntegrationError.reasonFor(tagFor(status, code ?? 0), { description, retryAfter: observed.retryAfter })
-  return IntegrationError.make("postmark", operation, reason, details)
+  return IntegrationError.make("postmark", operation, reason, { ...details, delivery: deliveryFor(status, observed) })
 }
+
+/**
+ * Whether a failed Postmark call may have reached Postmark: by the answer's
+ * status when one came (a 4xx or 429 is a refusal, a 5xx may have been acted
+ * on), else by the network error's code (a failure to connect is not sent; a
+ * reset or an unknown failure may have come after the request was written).
+ *
+ * @example
+ * ```ts
+ * deliveryFor(422, { timedOut: false, timeout })                                // "notSent"
+ * deliveryFor(undefined, { networkCode: "ECONNREFUSED", timedOut: false, timeout }) // "notSent"
+ * deliveryFor(undefined, { networkCode: "UND_ERR_SOCKET", timedOut: false, timeout }) // "maybeSent"
+ * ```
+ * @internal
+ */
+export const deliveryFor = (status: number | undefined, observed: Observed): IntegrationError.Delivery =>
+  status !== undefined
+    ? IntegrationError.deliveryOfStatus(status)
+    : IntegrationError.deliveryOfNetworkCode(observed.networkCode)
 
 /**
  * Classifies one refused message of a batch: the batch answered HTTP 200 and
@@ -118,7 +140,8 @@ export const classifyBatchItem = (
     "postmark",
     "sendBatch",
     IntegrationError.reasonFor(tagFor(200, code), { description: scrub(message, secrets) }),
-    { providerCode: String(code) }
+    // Postmark refused this message in its answer: it was not sent.
+    { providerCode: String(code), delivery: "notSent" }
   )
 
 /**
@@ -131,5 +154,6 @@ export const malformed = (operation: string, status: number | undefined): Integr
     "postmark",
     operation,
     new IntegrationError.Unavailable({ description: "Postmark answered with an unreadable body" }),
-    { status }
+    // Postmark answered, maybe after sending: nothing says it did not.
+    { status, delivery: "maybeSent" }
   )

@@ -110,12 +110,38 @@ export const classify = (
     requestId: headers?.["x-request-id"] ?? headers?.["x-resend-request-id"]
   }
   if (context.timedOut === true && context.timeout !== undefined) {
-    return IntegrationError.make("resend", operation, new IntegrationError.TimedOut({ timeout: context.timeout }))
+    const timedOut = new IntegrationError.TimedOut({ timeout: context.timeout })
+    return IntegrationError.make("resend", operation, timedOut, { delivery: "maybeSent" })
   }
   const override = error.name === undefined ? undefined : context.byName?.[error.name]
   const reason = IntegrationError.reasonFor(override ?? tagFor(error.name, status), {
     description: scrub(error.message, context.secrets ?? []),
     retryAfter: parseRetryAfter(headers?.["retry-after"])
   })
-  return IntegrationError.make("resend", operation, reason, details)
+  return IntegrationError.make("resend", operation, reason, { ...details, delivery: deliveryFor(error.name, status) })
 }
+
+/**
+ * Whether a failed Resend call may have reached Resend. With a status, by the
+ * status: a 4xx (429 included) is a refusal, a 5xx may have been acted on.
+ * Without one, the SDK's own checks refused the call before fetching (a named
+ * error such as `missing_required_field`: not sent), or it saw no readable
+ * answer: it folds a refused connection, a reset after the request was
+ * written and an unreadable 2xx into one `application_error` with no cause to
+ * tell them apart, so maybe sent (a repeat with the message's idempotency key
+ * is accepted once by Resend).
+ *
+ * @example
+ * ```ts
+ * deliveryFor("validation_error", 422)     // "notSent"
+ * deliveryFor("missing_required_field")    // "notSent": the SDK refused it
+ * deliveryFor("application_error")         // "maybeSent"
+ * ```
+ * @internal
+ */
+export const deliveryFor = (name: string | undefined, status?: number | undefined): IntegrationError.Delivery =>
+  status !== undefined
+    ? IntegrationError.deliveryOfStatus(status)
+    : name === undefined || name === "application_error"
+      ? "maybeSent"
+      : "notSent"

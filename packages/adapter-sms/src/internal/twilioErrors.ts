@@ -116,20 +116,26 @@ export const classify = (
         description,
         retryAfter: RetryAfter.parse(header(headers, "retry-after"), now)
       }),
-      { status: cause.status, providerCode: code === undefined ? undefined : String(code), requestId }
+      {
+        status: cause.status,
+        providerCode: code === undefined ? undefined : String(code),
+        requestId,
+        delivery: IntegrationError.deliveryOfStatus(cause.status)
+      }
     )
   }
   if (isAxiosError(cause) && (cause.code === "ECONNABORTED" || cause.code === "ETIMEDOUT")) {
     return IntegrationError.make(
       "twilio",
       operation,
-      new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) })
+      new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) }),
+      { delivery: "maybeSent" }
     )
   }
   if (failure.sent === false && !isAxiosError(cause) && !isCanceled(cause)) {
     const words = AdapterConfig.describeDefect(cause, failure.secrets)
     const reason = new IntegrationError.Misconfigured({ description: `no request was made: ${words}` })
-    return IntegrationError.make("twilio", operation, reason)
+    return IntegrationError.make("twilio", operation, reason, { delivery: "notSent" })
   }
   const description = isCanceled(cause)
     ? "request aborted"
@@ -138,5 +144,28 @@ export const classify = (
       : cause instanceof SyntaxError
         ? "Twilio answered with a body that is not JSON"
         : "Twilio answered with something unexpected"
-  return IntegrationError.make("twilio", operation, new IntegrationError.Unavailable({ description }), { requestId })
+  return IntegrationError.make("twilio", operation, new IntegrationError.Unavailable({ description }), {
+    requestId,
+    delivery: deliveryOfFailure(failure)
+  })
 }
+
+/**
+ * Whether a call that got no classified answer may have reached Twilio: a
+ * network error by its code (a failure to connect is not sent, a reset may
+ * come after the request was written); nothing went out when the SDK or our
+ * code threw first; an abort or an unreadable answer after a request went out
+ * may have been acted on.
+ *
+ * @example
+ * ```ts
+ * deliveryOfFailure({ cause: axiosError("ECONNREFUSED"), sent: true }) // "notSent"
+ * deliveryOfFailure({ cause: new SyntaxError("Unexpected token"), sent: true }) // "maybeSent"
+ * ```
+ */
+export const deliveryOfFailure = (failure: Failure): IntegrationError.Delivery =>
+  failure.sent === false
+    ? "notSent"
+    : isAxiosError(failure.cause)
+      ? IntegrationError.deliveryOfNetworkCode(failure.cause.code)
+      : "maybeSent"

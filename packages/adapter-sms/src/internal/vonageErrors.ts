@@ -104,7 +104,8 @@ const classifyHttp = (operation: string, failure: Failure & { readonly status: n
     {
       status: failure.status,
       providerCode: code,
-      requestId: typeof problem.instance === "string" ? problem.instance : undefined
+      requestId: typeof problem.instance === "string" ? problem.instance : undefined,
+      delivery: IntegrationError.deliveryOfStatus(failure.status)
     }
   )
 }
@@ -135,7 +136,8 @@ export const classify = (
       "vonage",
       operation,
       IntegrationError.reasonFor(statusReasons[status] ?? "Unavailable", { description }),
-      { status: 200, providerCode: status }
+      // Vonage answered and refused the message: even status 5 (internal error) sent nothing.
+      { status: 200, providerCode: status, delivery: "notSent" }
     )
   }
   if (failure.status !== undefined) return classifyHttp(operation, { ...failure, status: failure.status }, now)
@@ -144,17 +146,18 @@ export const classify = (
     return IntegrationError.make(
       "vonage",
       operation,
-      new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) })
+      new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) }),
+      { delivery: "maybeSent" }
     )
   }
   if (failure.sent === false) {
     const words = AdapterConfig.describeDefect(cause, failure.secrets)
     const reason = new IntegrationError.Misconfigured({ description: `no request was made: ${words}` })
-    return IntegrationError.make("vonage", operation, reason)
+    return IntegrationError.make("vonage", operation, reason, { delivery: "notSent" })
   }
-  const description =
-    cause instanceof TypeError && cause.message === "fetch failed"
-      ? "network error"
-      : "Vonage answered with something unexpected"
-  return IntegrationError.make("vonage", operation, new IntegrationError.Unavailable({ description }))
+  const network = cause instanceof TypeError && cause.message === "fetch failed"
+  const description = network ? "network error" : "Vonage answered with something unexpected"
+  // By the network error's code, not its words; an unreadable answer (no code) came after the request: maybe sent.
+  const delivery = IntegrationError.deliveryOfNetworkCode(IntegrationError.networkCodeOf(cause))
+  return IntegrationError.make("vonage", operation, new IntegrationError.Unavailable({ description }), { delivery })
 }

@@ -1,10 +1,11 @@
 /**
  * The call path behind `Resilience.protect`: admission, bulkhead, a timeout
  * that interrupts the work (and so aborts its `AbortSignal`), a span, metrics,
- * bounded in-call retry, and the probe once an open time is over. Everything
- * ends by the call's `deadlineAt`: an attempt gets `min(policy timeout, what
- * remains)`, and a call still queued in the bulkhead at its deadline is
- * refused unmade.
+ * bounded in-call retry, and (in `probe.ts`) the probe once an open time is
+ * over. Everything ends by the call's `deadlineAt`: an attempt gets
+ * `min(policy timeout, what remains)`, and a call still queued in the bulkhead
+ * at its deadline is refused unmade. A hang trip (consecutive slow calls)
+ * releases the attempts still waiting on the provider (`inFlight.ts`).
  *
  * It is written against the fiber directly (one `Effect.callback`, one forked
  * fiber, one timer) because every generic combinator measured here
@@ -14,22 +15,17 @@
  * @internal
  */
 import { Cause, Clock, Context, Duration, Effect, Exit, References, Tracer } from "effect"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as IntegrationError from "../IntegrationError.ts"
 import * as WeddingContext from "../WeddingContext.ts"
-import { CorrelationId } from "../Correlation.ts"
 import { decorrelatedJitter } from "../Retry.ts"
-import { CLOSED, HALF_OPEN, OPEN, PROBE, REJECT } from "./circuit.ts"
+import { HANG_TRIP, NO_TRIP, PROBE, REJECT, type TripDecision } from "./circuit.ts"
 import { bulkheadFull } from "./bulkhead.ts"
 import type { Engine, Guard } from "./engine.ts"
 import { disabledError } from "./overrides/apply.ts"
-import { bounded, isOwnOpening, openForMillis, recordShared, syncFromStore, trip, warnStore } from "./sharedState.ts"
-import { circuitOpen } from "./trusted.ts"
-
-const correlation = (fiber: Fiber.Fiber<unknown, unknown>) => fiber.getRef(CorrelationId)
-
-const rejection = (fiber: Fiber.Fiber<unknown, unknown>, guard: Guard, retryAfterMillis: number) =>
-  circuitOpen(guard.state.provider, guard.operation, guard.state.key, retryAfterMillis, correlation(fiber))
+import { probe } from "./probe.ts"
+import { correlation, rejection } from "./refusal.ts"
+import { syncFromStore, trip } from "./sharedState.ts"
 
 /**
  * Runs `effect` under every guard, with in-call retry until `deadlineAt`.
@@ -72,7 +68,7 @@ const attempt = <A, R>(
     if (admission === REJECT) return Effect.fail(rejection(fiber, guard, circuit.retryAfter(now)))
     const retry = (error: IntegrationError.IntegrationError) =>
       retryOrFail(engine, guard, effect, n, deadlineAt, previousDelay, error)
-    if (admission === PROBE) return probe(engine, guard, effect, deadlineAt, n + 1, retry)
+    if (admission === PROBE) return probe(call, engine, guard, effect, deadlineAt, n + 1, retry)
     return call(engine, guard, effect, deadlineAt, n + 1, false, retry)
   })
 
@@ -108,6 +104,10 @@ const retryOrFail = <A, R>(
     )
   })
 
+const releaseInFlight = (state: Guard["state"]) => {
+  state.inFlight.release()
+}
+
 const isDefaultClock = (clock: Clock.Clock) => clock === defaultClock
 const defaultClock = Effect.runSync(Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Clock.Clock))))
 
@@ -134,6 +134,8 @@ const call = <A, R>(
       let timer: ReturnType<typeof setTimeout> | undefined
       let clockTimer: Fiber.Fiber<void> | undefined
       let timedOut = false
+      // Stopped by a hang trip (`inFlight.ts`), not by its own timer.
+      let released = false
       let done = false
       // Set only while waiting in a full bulkhead's queue, which is off the happy path.
       let queued = false
@@ -155,8 +157,16 @@ const call = <A, R>(
           resume(Effect.fail(bulkheadFull(state, guard.operation, correlation(fiber))))
           return
         }
+        if (queued && !isProbe && state.circuit.admit(startedAt) === REJECT) {
+          // The circuit opened while it waited (a hang trip frees permits at once): refuse it unmade.
+          bulkhead.release()
+          done = true
+          resume(Effect.fail(rejection(fiber, guard, state.circuit.retryAfter(startedAt))))
+          return
+        }
         const limit = state.policy.timeoutMillis
-        const timeout = Math.max(0, Math.min(limit, remaining))
+        // A release shortens it to the time actually waited, which is what the TimedOut reports.
+        let timeout = Math.max(0, Math.min(limit, remaining))
         const tracing = fiber.getRef(References.TracerEnabled)
         let context = fiber.context
         let span: Tracer.Span | undefined
@@ -191,8 +201,13 @@ const call = <A, R>(
         child = current
         const onTimeout = () => {
           timedOut = true
+          if (state.inFlight.releasing) {
+            released = true
+            timeout = clock.currentTimeMillisUnsafe() - startedAt
+          }
           current.interruptUnsafe(fiber.id)
         }
+        state.inFlight.add(onTimeout)
         if (isDefaultClock(clock)) {
           timer = setTimeout(onTimeout, timeout)
         } else {
@@ -201,10 +216,10 @@ const call = <A, R>(
           )
         }
         current.addObserver((exit) => {
+          state.inFlight.delete(onTimeout)
           if (timer !== undefined) clearTimeout(timer)
           if (clockTimer !== undefined) clockTimer.interruptUnsafe(fiber.id)
           done = true
-          bulkhead.release()
           const endedAt = clock.currentTimeMillisUnsafe()
           const millis = endedAt - startedAt
           let error: IntegrationError.IntegrationError | undefined
@@ -217,7 +232,7 @@ const call = <A, R>(
                 state.provider,
                 guard.operation,
                 new IntegrationError.TimedOut({ timeout: Duration.millis(timeout) }),
-                { correlationId: correlation(fiber) }
+                { correlationId: correlation(fiber), delivery: "maybeSent" }
               )
             } else {
               const found = Cause.findErrorOption(exit.cause)
@@ -226,12 +241,18 @@ const call = <A, R>(
           }
           const interrupted = error === undefined && Exit.isFailure(exit)
           const providerFailed = error !== undefined && (error.family === "transient" || error.family === "provider")
-          const failed = providerFailed || (!interrupted && millis >= state.policy.breaker.slowCallMillis)
+          // A timeout a short deadline cut below the policy's is no evidence of a hang; a full one is.
+          const slow =
+            !interrupted && (millis >= state.policy.breaker.slowCallMillis || (timedOut && timeout === limit))
+          const failed = providerFailed || slow
           if (span !== undefined) {
             span.attribute(
               "wedsync.outcome",
               error === undefined ? (interrupted ? "interrupted" : "success") : error.reason._tag
             )
+            // Whether a failed request may have reached the provider: what a retry or failover must weigh.
+            const delivery = error === undefined ? undefined : IntegrationError.deliveryOf(error)
+            if (delivery !== undefined) span.attribute("wedsync.delivery", delivery)
             span.end(clock.currentTimeNanosUnsafe(), error === undefined ? exit : Exit.fail(error))
           }
           if (!interrupted) {
@@ -243,14 +264,26 @@ const call = <A, R>(
             }
           }
           let follow: Effect.Effect<void> | undefined
+          // A released attempt is the trip's consequence, not more evidence: the circuit does not hear of it.
+          const tripped: TripDecision =
+            isProbe || interrupted || released ? NO_TRIP : state.circuit.record(failed, slow)
           if (isProbe) {
             if (onProbeDone !== undefined && !interrupted) follow = onProbeDone(failed, error)
-          } else if (!interrupted && state.circuit.record(failed)) {
+          } else if (tripped === HANG_TRIP) {
+            // Opened now, before this permit is handed on, so a queued call finds it open; everyone
+            // already waiting on the provider would wait out its timeout too, so they are released.
+            const opening = Effect.runForkWith(fiber.context)(
+              trip(engine, state, error, fiber.context, releaseInFlight)
+            )
+            follow = Fiber.join(opening)
+          } else if (tripped !== NO_TRIP) {
             follow = trip(engine, state, error, fiber.context)
           } else if (!interrupted) {
             engine.updateStatus(state, endedAt, "calls")
           }
-          if (error !== undefined) outcome = retry(error)
+          bulkhead.release()
+          // Released: fail over now; an in-call retry would only meet the open circuit after its delay.
+          if (error !== undefined) outcome = released ? Exit.fail(error) : retry(error)
           resume(follow === undefined ? outcome : Effect.andThen(follow, outcome))
         })
       }
@@ -290,103 +323,3 @@ const call = <A, R>(
       })
     })
   )
-
-/**
- * The open time is over: take the probe permit from the shared store (one
- * probe across every instance), run the call, and record its outcome there.
- */
-const probe = <A, R>(
-  engine: Engine,
-  guard: Guard,
-  effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  deadlineAt: number,
-  attemptNumber: number,
-  retry: (error: IntegrationError.IntegrationError) => Effect.Effect<A, IntegrationError.IntegrationError, R>
-): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
-  Effect.withFiber((fiber) => {
-    const state = guard.state
-    const circuit = state.circuit
-    const store = engine.options.store
-    const clock = fiber.getRef(Clock.Clock)
-    const now = clock.currentTimeMillisUnsafe()
-    // An opening only this instance made (short of a quorum) is probed here: the store still says closed.
-    const ownOpening = isOwnOpening(state)
-    circuit.halfOpen()
-    engine.emitTransition(state, OPEN, HALF_OPEN, now, "local", fiber.context)
-    const finish = (
-      failed: boolean,
-      error: IntegrationError.IntegrationError | undefined,
-      generation: number | undefined
-    ) =>
-      Effect.withFiber((inner) => {
-        const at = inner.getRef(Clock.Clock).currentTimeMillisUnsafe()
-        const openFor = openForMillis(state, error)
-        if (failed) circuit.open(at + openFor)
-        else circuit.close()
-        engine.emitTransition(state, HALF_OPEN, failed ? OPEN : CLOSED, at, "local", inner.context)
-        return generation === undefined
-          ? Effect.void
-          : recordShared(engine, state, generation, failed ? "Failure" : "Success", openFor, at)
-      })
-    // An interrupted probe proves nothing: the next call probes again (the store slot is freed by "Ignored" below).
-    const release = Effect.sync(() => {
-      if (circuit.state !== HALF_OPEN) return
-      const at = clock.currentTimeMillisUnsafe()
-      circuit.open(at)
-      engine.emitTransition(state, HALF_OPEN, OPEN, at, "local", fiber.context)
-    })
-    // A probe the bulkhead refused (its deadline passed in the queue) proved nothing either: release it the same way.
-    const refused = (generation: number | undefined) => (error: IntegrationError.IntegrationError) =>
-      !error.refusedLocally || circuit.state !== HALF_OPEN
-        ? Effect.void
-        : generation === undefined
-          ? release
-          : Effect.andThen(
-              release,
-              recordShared(engine, state, generation, "Ignored", state.policy.breaker.openMillis, now)
-            )
-    const probeLocally = Effect.tapError(
-      call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
-        finish(failed, error, undefined)
-      ),
-      refused(undefined)
-    )
-    const probing = ownOpening
-      ? probeLocally
-      : Effect.scoped(
-          Effect.flatMap(Effect.exit(bounded(store.admit(state.key))), (admitted) => {
-            if (Exit.isSuccess(admitted)) {
-              if (!admitted.value.probe) {
-                // Another instance's probe already closed it.
-                circuit.close()
-                engine.emitTransition(state, HALF_OPEN, CLOSED, now, "store", fiber.context)
-                return call(engine, guard, effect, deadlineAt, attemptNumber, false, retry)
-              }
-              const generation = admitted.value.generation
-              return Effect.onInterrupt(
-                Effect.tapError(
-                  call(engine, guard, effect, deadlineAt, attemptNumber, true, retry, (failed, error) =>
-                    finish(failed, error, generation)
-                  ),
-                  refused(generation)
-                ),
-                () => recordShared(engine, state, generation, "Ignored", state.policy.breaker.openMillis, now)
-              )
-            }
-            const found = Cause.findErrorOption(admitted.cause)
-            if (found._tag === "Some" && found.value.reason._tag !== "CircuitBreakerStoreError") {
-              const remaining =
-                found.value.reason._tag === "CircuitOpen"
-                  ? Duration.toMillis(found.value.reason.retryAfter)
-                  : // Another instance holds the probe: look again shortly.
-                    Math.min(1_000, state.policy.breaker.openMillis)
-              circuit.open(now + remaining)
-              engine.emitTransition(state, HALF_OPEN, OPEN, now, "store", fiber.context)
-              return Effect.fail(rejection(fiber, guard, remaining))
-            }
-            // The store cannot answer: probe on local state alone.
-            return Effect.andThen(warnStore(state, now, admitted.cause), probeLocally)
-          })
-        )
-    return Effect.onInterrupt(probing, () => release)
-  })

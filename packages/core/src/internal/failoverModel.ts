@@ -49,11 +49,20 @@ export type AttemptReason = typeof AttemptReason.Type
 
 /**
  * What happened at one step: `reason` is present on every failed and skipped
- * attempt, absent on a success.
+ * attempt, absent on a success. `delivery` says of a failed attempt whether
+ * the request may have reached the provider (`"maybeSent"`: repeating it may
+ * duplicate the message) or certainly did not (`"notSent"`); absent when
+ * nobody can tell, and on successes and skips.
  *
  * @example
  * ```ts
- * const attempt: Failover.Attempt = { provider: "resend", outcome: "failed", reason: "Unavailable", durationMillis: 31 }
+ * const attempt: Failover.Attempt = {
+ *   provider: "twilio",
+ *   outcome: "failed",
+ *   reason: "TimedOut",
+ *   delivery: "maybeSent",
+ *   durationMillis: 8_000
+ * }
  * ```
  * @since 0.1.0
  */
@@ -61,6 +70,7 @@ export const Attempt = Schema.Struct({
   provider: Schema.String,
   outcome: Schema.Literals(["success", "failed", "skipped"]),
   reason: Schema.optional(AttemptReason),
+  delivery: Schema.optional(IntegrationError.Delivery),
   durationMillis: Schema.Number
 })
 
@@ -118,6 +128,7 @@ export interface ProviderFailure {
     readonly provider?: string | undefined
     readonly outcome: "success" | "failed" | "skipped"
     readonly reason?: string | undefined
+    readonly delivery?: IntegrationError.Delivery | undefined
   }>
 }
 

@@ -96,10 +96,32 @@ export const pastDeadline = (
     provider,
     operation,
     new IntegrationError.TimedOut({ timeout: Duration.millis(deadlineMillis) }),
-    {
-      correlationId
-    }
+    // The step was never called.
+    { correlationId, delivery: "notSent" }
   )
+
+/**
+ * The attempt of a step that failed with `error`: its reason's tag and, when
+ * the error says, whether the request may have reached the provider.
+ *
+ * @internal
+ */
+export const failedAttempt = (
+  provider: string,
+  error: IntegrationError.IntegrationError,
+  durationMillis: number
+): {
+  provider: string
+  outcome: "failed"
+  reason: IntegrationError.ReasonTag
+  delivery?: IntegrationError.Delivery
+  durationMillis: number
+} => {
+  const delivery = IntegrationError.deliveryOf(error)
+  return delivery === undefined
+    ? { provider, outcome: "failed", reason: error.reason._tag, durationMillis }
+    : { provider, outcome: "failed", reason: error.reason._tag, delivery, durationMillis }
+}
 
 /**
  * Notes every step from `index` on as skipped unmade because the plan's

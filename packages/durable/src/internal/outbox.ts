@@ -42,16 +42,20 @@ export const isCritical = (wedding: WeddingContext.Wedding | undefined, now: num
   return criticality === "wedding_day_critical" || criticality === "high"
 }
 
-const recordOf = (error: IntegrationError.IntegrationError, at: number): Failure => ({
-  at,
-  provider: error.provider,
-  reason: error.reason._tag,
-  // an adapter may quote the request it sent: the message travels in the envelope and the dead letter
-  message: redactText(error.message),
-  ...(error.status === undefined ? {} : { status: error.status }),
-  ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
-  ...(error.requestId === undefined ? {} : { requestId: error.requestId })
-})
+const recordOf = (error: IntegrationError.IntegrationError, at: number): Failure => {
+  const delivery = IntegrationError.deliveryOf(error)
+  return {
+    at,
+    provider: error.provider,
+    reason: error.reason._tag,
+    // an adapter may quote the request it sent: the message travels in the envelope and the dead letter
+    message: redactText(error.message),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
+    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    ...(delivery === undefined ? {} : { delivery })
+  }
+}
 
 /**
  * What a failed attempt adds to the chain; `error` is the one the retry
@@ -103,7 +107,8 @@ export const failureOf = (
           at,
           ...(attempt.provider === undefined ? {} : { provider: attempt.provider }),
           reason: attempt.reason ?? attempt.outcome,
-          message: `${attempt.provider ?? error.service}: ${attempt.reason ?? attempt.outcome}`
+          message: `${attempt.provider ?? error.service}: ${attempt.reason ?? attempt.outcome}`,
+          ...(attempt.delivery === undefined ? {} : { delivery: attempt.delivery })
         }
   )
   return {

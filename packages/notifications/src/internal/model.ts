@@ -106,6 +106,8 @@ export const Attempt = Schema.Struct({
   provider: Schema.optional(Schema.String),
   outcome: Failover.Attempt.fields.outcome,
   reason: Schema.optional(Schema.Union([Failover.AttemptReason, ChannelSkipReason])),
+  /** On a failed provider attempt: whether the request may have reached the provider. */
+  delivery: Failover.Attempt.fields.delivery,
   durationMillis: Schema.Number
 })
 

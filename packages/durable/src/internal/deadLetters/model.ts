@@ -9,6 +9,7 @@
 import type { Operator } from "@wedsync/core/Audit"
 import type { StoreError } from "@wedsync/core/StoreError"
 import { type Duration, type Effect, Schema } from "effect"
+import * as IntegrationError from "@wedsync/core/IntegrationError"
 import * as Policy from "@wedsync/core/Policy"
 import { EpochMillis, NonEmptyString } from "@wedsync/core/Fields"
 
@@ -30,7 +31,13 @@ export const FailureRecord = Schema.Struct({
   message: Schema.String,
   status: Schema.optional(Schema.Number),
   providerCode: Schema.optional(Schema.String),
-  requestId: Schema.optional(Schema.String)
+  requestId: Schema.optional(Schema.String),
+  /**
+   * Whether the failed request may have reached the provider (`"maybeSent"`:
+   * check before replaying, it may duplicate the message) or certainly did
+   * not (`"notSent"`); absent when nobody can tell or no request was made.
+   */
+  delivery: Schema.optional(IntegrationError.Delivery)
 })
 
 /** @since 0.1.0 */
