@@ -9,6 +9,7 @@
  */
 export * as Assertions from "./Assertions.ts"
 export * as CalendarProviderContract from "./contracts/CalendarProviderContract.ts"
+export * as DeliveryContract from "./contracts/DeliveryContract.ts"
 export * as EmailProviderContract from "./contracts/EmailProviderContract.ts"
 export * as PaymentProviderContract from "./contracts/PaymentProviderContract.ts"
 export * as SmsProviderContract from "./contracts/SmsProviderContract.ts"
