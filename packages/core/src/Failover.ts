@@ -43,14 +43,16 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, type Layer, type Scope } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, type Fiber, type Layer, type Scope } from "effect"
 import type * as IntegrationError from "./IntegrationError.ts"
+import * as MaybeSent from "./MaybeSent.ts"
 import type * as Policy from "./Policy.ts"
+import * as WeddingContext from "./WeddingContext.ts"
 import { CorrelationId } from "./Correlation.ts"
 import { Resilience } from "./Resilience.ts"
 import {
   asProviderFailure,
-  type BrokenStep,
+  BrokenStep,
   buildSteps,
   callOf,
   failedAttempt,
@@ -126,7 +128,7 @@ const startOf = (resilience: Resilience["Service"], plan: Plan<Port>, attempts: 
  * ```
  * @since 0.1.0
  */
-export interface RunOptions {
+export interface RunOptions<S extends Port = Port, A = unknown, R = never> {
   /**
    * The whole plan's deadline, from the start of the run. Each step's call,
    * its attempt timeout and in-call retries included, gets at most
@@ -135,7 +137,37 @@ export interface RunOptions {
    * its full policy timeout.
    */
   readonly deadlineMillis?: number | undefined
+  /**
+   * Resolves a maybe-sent failure of `service` before anything is repeated
+   * (`MaybeSent`): looks the message up, replays it with the same key or
+   * waits for its receipt. `since` is when the failed attempt started. It
+   * runs under the provider's `"status"` circuit, within what remains of the
+   * deadline and at most `resolveWithinMillis`; a failure of its own counts
+   * as `"unknown"`. Omitted: every maybe-sent failure is unresolved.
+   */
+  readonly resolve?:
+    | ((
+        service: S,
+        error: IntegrationError.IntegrationError,
+        since: number
+      ) => Effect.Effect<MaybeSent.Resolution<A>, IntegrationError.IntegrationError, R>)
+    | undefined
+  /** The longest a resolution may take (default 3 000 ms). */
+  readonly resolveWithinMillis?: number | undefined
+  /**
+   * What to do when a maybe-sent failure stays unresolved; by default the
+   * `MaybeSent.Policy` in context decides by the current wedding's criticality.
+   */
+  readonly whenUnresolved?: MaybeSent.WhenUnresolved | undefined
+  /**
+   * With `"failover"`: how many unresolved failures this run may pass over
+   * (each may have delivered a copy); by default the policy's `maxDuplicates`.
+   * A caller running several plans for one message passes what is left.
+   */
+  readonly maxDuplicates?: number | undefined
 }
+
+const RESOLVE_WITHIN_MILLIS = 3_000
 
 /**
  * Runs `use` against each step in order until one serves, within the plan's
@@ -153,12 +185,13 @@ export const run = <S extends Port, A, R>(
   plan: Plan<S>,
   operation: string,
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  options?: RunOptions
+  options?: RunOptions<S, A, R>
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
   Effect.withFiber((fiber) => {
     const resilience = Context.getUnsafe(fiber.context, Resilience)
     const attempts: Array<Attempt> = []
     let lastError: IntegrationError.IntegrationError | undefined
+    let unresolved = 0
     const clock = fiber.getRef(Clock.Clock)
     const deadlineMillis = options?.deadlineMillis
     const deadlineAt = deadlineMillis === undefined ? undefined : clock.currentTimeMillisUnsafe() + deadlineMillis
@@ -203,14 +236,78 @@ export const run = <S extends Port, A, R>(
         onFailure: (cause) =>
           asProviderFailure(cause, service.provider, operation, (error) => {
             lastError = error
-            attempts.push(failedAttempt(service.provider, error, clock.currentTimeMillisUnsafe() - startedAt))
-            if (lastStep(error)) return Effect.fail(exhausted(plan, operation, attempts, error))
-            if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
-            return step(index + 1)
+            const failed = failedAttempt(service.provider, error, clock.currentTimeMillisUnsafe() - startedAt)
+            if (lastStep(error)) {
+              attempts.push(failed)
+              return Effect.fail(exhausted(plan, operation, attempts, error))
+            }
+            const next = () => {
+              if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
+              return step(index + 1)
+            }
+            if (!error.maybeSent || service instanceof BrokenStep) {
+              attempts.push(failed)
+              return next()
+            }
+            // It may have been sent: find out before repeating it anywhere.
+            return Effect.flatMap(
+              resolving(resilience, plan.service, service, operation, error, startedAt, deadlineAt, options),
+              (resolution) => {
+                attempts.push({ ...failed, resolution: MaybeSent.outcomeOf(resolution) })
+                if (resolution._tag === "Found") {
+                  return Effect.succeed({ value: resolution.value, provider: service.provider, attempts })
+                }
+                const table = fiber.getRef(MaybeSent.Policy)
+                const decision = options?.whenUnresolved ?? MaybeSent.decide(table, weddingOf(fiber))
+                const allowed = options?.maxDuplicates ?? table.maxDuplicates
+                if (decision === "hold" || unresolved >= allowed) {
+                  return Effect.fail(exhausted(plan, operation, attempts, error))
+                }
+                unresolved++
+                return next()
+              }
+            )
           })
       })
     }
     return step(startOf(resilience, plan, attempts))
+  })
+
+const weddingOf = (fiber: Fiber.Fiber<unknown, unknown>) => {
+  const wedding = fiber.getRef(WeddingContext.CurrentWedding)
+  if (wedding === undefined) return undefined
+  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+  return WeddingContext.resolve(wedding, now, fiber.getRef(WeddingContext.CriticalityThresholds))
+}
+
+/** A maybe-sent failure's resolution: the caller's resolver on the `"status"` circuit, bounded; else unknown. */
+const resolving = <S extends Port, A, R>(
+  resilience: Resilience["Service"],
+  service: Policy.ServiceType,
+  step: S,
+  operation: string,
+  error: IntegrationError.IntegrationError,
+  since: number,
+  deadlineAt: number | undefined,
+  options: RunOptions<S, A, R> | undefined
+): Effect.Effect<MaybeSent.Resolution<A>, never, R> =>
+  Effect.withFiber((fiber) => {
+    const resolve = options?.resolve
+    if (resolve === undefined) return Effect.succeed(MaybeSent.unknown())
+    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const within = options?.resolveWithinMillis ?? RESOLVE_WITHIN_MILLIS
+    const left = deadlineAt === undefined ? within : Math.min(within, deadlineAt - now)
+    if (left <= 0) return Effect.succeed(MaybeSent.unknown())
+    return resilience
+      .protect(resolve(step, error, since), {
+        service,
+        provider: step.provider,
+        operation: `${operation}.resolve`,
+        circuit: "status",
+        idempotent: true,
+        withinMillis: left
+      })
+      .pipe(Effect.catch((failure) => Effect.succeed(MaybeSent.unknown(failure))))
   })
 
 const exhausted = (
@@ -249,7 +346,7 @@ export const hedge = <S extends Port, A, R>(
   plan: Plan<S>,
   operation: string,
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  options: RunOptions & { readonly delay: Duration.Input }
+  options: Pick<RunOptions, "deadlineMillis"> & { readonly delay: Duration.Input }
 ): Effect.Effect<Served<A>, FailoverError, R | Resilience> =>
   Effect.withFiber((fiber) => {
     const resilience = Context.getUnsafe(fiber.context, Resilience)
@@ -271,7 +368,7 @@ export const hedge = <S extends Port, A, R>(
           skipRest([service], 0, attempts)
           return yield* Effect.fail(undefined)
         }
-        return yield* callOf(resilience, plan.service, service, operation, use, remaining).pipe(
+        return yield* callOf(resilience, plan.service, service, operation, use, remaining, true).pipe(
           Effect.matchCauseEffect({
             onSuccess: (value) =>
               Effect.map(Clock.currentTimeMillis, (now): Outcome => {

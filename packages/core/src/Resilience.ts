@@ -82,6 +82,20 @@ export interface ProtectOptions {
    * ```
    */
   readonly circuit?: string | undefined
+  /**
+   * Whether repeating the call is harmless even when an earlier attempt may
+   * have reached the provider: a read (a status lookup), or a write the
+   * provider deduplicates by a key we send. Omitted or `false`: a failure
+   * that says `maybeSent` is not retried in the call, since a second request
+   * may duplicate the message; the caller resolves it first (`Failover.run`'s
+   * `resolve`). Failures that were certainly not sent are retried either way.
+   *
+   * @example
+   * ```ts
+   * lookup.pipe(Resilience.protect({ service: "sms", provider: "twilio", operation: "status", circuit: "status", idempotent: true }))
+   * ```
+   */
+  readonly idempotent?: boolean | undefined
 }
 
 /**

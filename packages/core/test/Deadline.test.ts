@@ -57,7 +57,12 @@ describe("Failover.run with deadlineMillis", () => {
       const second = yield* hangs("second")
       const third = yield* hangs("third")
       const plan = Failover.fromServices("email", [first.service, second.service, third.service])
-      const fiber = yield* Failover.run(plan, "send", (service) => service.send, { deadlineMillis: 5_000 }).pipe(
+      const fiber = yield* Failover.run(plan, "send", (service) => service.send, {
+        deadlineMillis: 5_000,
+        // timeouts are maybe sent: this plan accepts repeating them, to show the deadline alone
+        whenUnresolved: "failover",
+        maxDuplicates: 3
+      }).pipe(
         Effect.flip,
         Effect.forkChild
       )

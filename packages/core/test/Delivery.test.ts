@@ -151,11 +151,13 @@ describe("Failover attempts", () => {
         { provider: "primary", send: Effect.fail(unavailable("primary", "maybeSent")) },
         { provider: "backup", send: Effect.fail(unavailable("backup")) }
       ])
-      const error = yield* Effect.flip(Failover.run(plan, "send", (service) => service.send))
+      const error = yield* Effect.flip(
+        Failover.run(plan, "send", (service) => service.send, { whenUnresolved: "failover" })
+      )
       assert.deepStrictEqual(
         error.attempts.map(({ durationMillis: _, ...attempt }) => attempt),
         [
-          { provider: "primary", outcome: "failed", reason: "Unavailable", delivery: "maybeSent" },
+          { provider: "primary", outcome: "failed", reason: "Unavailable", delivery: "maybeSent", resolution: "unknown" },
           { provider: "backup", outcome: "failed", reason: "Unavailable" }
         ]
       )
@@ -187,13 +189,22 @@ describe("Failover attempts", () => {
         { provider: "hanging", send: Effect.never },
         { provider: "backup", send: Effect.succeed("sent") }
       ])
-      const fiber = yield* Effect.forkChild(Failover.run(plan, "send", (service) => service.send))
+      const fiber = yield* Effect.forkChild(
+        Failover.run(plan, "send", (service) => service.send, { whenUnresolved: "failover" })
+      )
       yield* TestClock.adjust(Duration.seconds(2))
       const served = yield* Fiber.join(fiber)
       assert.strictEqual(served.provider, "backup")
       assert.deepStrictEqual(
         { ...served.attempts[0], durationMillis: 0 },
-        { provider: "hanging", outcome: "failed", reason: "TimedOut", delivery: "maybeSent", durationMillis: 0 }
+        {
+          provider: "hanging",
+          outcome: "failed",
+          reason: "TimedOut",
+          delivery: "maybeSent",
+          resolution: "unknown",
+          durationMillis: 0
+        }
       )
     }).pipe(Effect.provide(layer))
   )

@@ -163,7 +163,8 @@ const ask = (lookup: Lookup, message: Pending): Effect.Effect<Answer, never, Res
       service: message.channel,
       provider: message.provider,
       operation: "status",
-      circuit: "status"
+      circuit: "status",
+      idempotent: true
     })
   )
   const correlated = message.correlationId === undefined ? call : Correlation.withId(message.correlationId)(call)

@@ -36,8 +36,10 @@ export const run = <A, R>(
   engine: Engine,
   guard: Guard,
   effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  deadlineAt: number
-): Effect.Effect<A, IntegrationError.IntegrationError, R> => attempt(engine, guard, effect, 0, deadlineAt, 0)
+  deadlineAt: number,
+  idempotent = false
+): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
+  attempt(engine, guard, effect, 0, deadlineAt, 0, idempotent)
 
 const attempt = <A, R>(
   engine: Engine,
@@ -45,7 +47,8 @@ const attempt = <A, R>(
   effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
   n: number,
   deadlineAt: number,
-  previousDelay: number
+  previousDelay: number,
+  idempotent: boolean
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
   Effect.withFiber((fiber) => {
     const clock = fiber.getRef(Clock.Clock)
@@ -61,13 +64,13 @@ const attempt = <A, R>(
       guard.state.synced = true
       return Effect.andThen(
         syncFromStore(engine, guard.state),
-        attempt(engine, guard, effect, n, deadlineAt, previousDelay)
+        attempt(engine, guard, effect, n, deadlineAt, previousDelay, idempotent)
       )
     }
     const admission = circuit.admit(now)
     if (admission === REJECT) return Effect.fail(rejection(fiber, guard, circuit.retryAfter(now)))
     const retry = (error: IntegrationError.IntegrationError) =>
-      retryOrFail(engine, guard, effect, n, deadlineAt, previousDelay, error)
+      retryOrFail(engine, guard, effect, n, deadlineAt, previousDelay, idempotent, error)
     if (admission === PROBE) return probe(call, engine, guard, effect, deadlineAt, n + 1, retry)
     return call(engine, guard, effect, deadlineAt, n + 1, false, retry)
   })
@@ -79,11 +82,14 @@ const retryOrFail = <A, R>(
   n: number,
   deadlineAt: number,
   previousDelay: number,
+  idempotent: boolean,
   error: IntegrationError.IntegrationError
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
   Effect.withFiber((fiber) => {
     const policy = guard.state.policy.inCall
-    if (!error.isRetryable || error.refusedLocally || n + 1 >= policy.maxAttempts) {
+    // A request that may have reached a provider without an idempotency key is not repeated here:
+    // the caller resolves it first (`Failover.run`'s `resolve`).
+    if (!error.isRetryable || error.refusedLocally || n + 1 >= policy.maxAttempts || (error.maybeSent && !idempotent)) {
       return Effect.fail(error)
     }
     const wedding = fiber.getRef(WeddingContext.CurrentWedding)
@@ -100,7 +106,7 @@ const retryOrFail = <A, R>(
     if (now + delay >= deadlineAt) return Effect.fail(error)
     guard.retry.updateUnsafe(1, fiber.context)
     return Effect.flatMap(Effect.sleep(Duration.millis(delay)), () =>
-      attempt(engine, guard, effect, n + 1, deadlineAt, delay)
+      attempt(engine, guard, effect, n + 1, deadlineAt, delay, idempotent)
     )
   })
 

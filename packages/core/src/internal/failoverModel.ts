@@ -7,6 +7,7 @@
  */
 import { Schema } from "effect"
 import * as IntegrationError from "../IntegrationError.ts"
+import * as MaybeSent from "../MaybeSent.ts"
 import * as Policy from "../Policy.ts"
 import type { BrokenStep } from "./failoverSteps.ts"
 
@@ -52,7 +53,10 @@ export type AttemptReason = typeof AttemptReason.Type
  * attempt, absent on a success. `delivery` says of a failed attempt whether
  * the request may have reached the provider (`"maybeSent"`: repeating it may
  * duplicate the message) or certainly did not (`"notSent"`); absent when
- * nobody can tell, and on successes and skips.
+ * nobody can tell, and on successes and skips. A maybe-sent attempt carries
+ * its `resolution` (`MaybeSent.Outcome`): `"found"` when the provider had
+ * the message after all (that attempt served the run), else `"notFound"` or
+ * `"unknown"`, and what followed is the `MaybeSent` policy's decision.
  *
  * @example
  * ```ts
@@ -61,6 +65,7 @@ export type AttemptReason = typeof AttemptReason.Type
  *   outcome: "failed",
  *   reason: "TimedOut",
  *   delivery: "maybeSent",
+ *   resolution: "notFound",
  *   durationMillis: 8_000
  * }
  * ```
@@ -71,6 +76,8 @@ export const Attempt = Schema.Struct({
   outcome: Schema.Literals(["success", "failed", "skipped"]),
   reason: Schema.optional(AttemptReason),
   delivery: Schema.optional(IntegrationError.Delivery),
+  /** On a maybe-sent attempt: what resolving it found (`"found"`: it was sent, and served the run). */
+  resolution: Schema.optional(MaybeSent.Outcome),
   durationMillis: Schema.Number
 })
 
@@ -104,6 +111,10 @@ export class FailoverError extends Schema.TaggedError<FailoverError>("@wedsync/c
   override get message(): string {
     const tried = this.attempts.map((attempt) => `${attempt.provider}: ${attempt.reason ?? attempt.outcome}`).join(", ")
     const late = this.attempts.some((attempt) => attempt.reason === "DeadlineExceeded")
+    const held = this.attempts.at(-1)
+    if (held?.resolution === "notFound" || held?.resolution === "unknown") {
+      return `${this.service}.${this.operation} may have been sent by ${held.provider} (${tried}); held unresolved, not repeated`
+    }
     return `${this.service}.${this.operation} failed on every provider (${tried})${late ? "; the deadline passed" : ""}`
   }
 }

@@ -74,11 +74,12 @@ export const callOf = <S extends { readonly provider: string }, A, R>(
   step: S | BrokenStep,
   operation: string,
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  withinMillis?: number
+  withinMillis?: number,
+  idempotent?: boolean
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
   step instanceof BrokenStep
     ? Effect.fail(step.error)
-    : resilience.protect(use(step), { service, provider: step.provider, operation, withinMillis })
+    : resilience.protect(use(step), { service, provider: step.provider, operation, withinMillis, idempotent })
 
 /**
  * The error a plan whose deadline passed before `provider`'s step stands

@@ -57,6 +57,7 @@ export interface ProtectOptions {
   readonly deadlineMillis?: number | undefined
   readonly withinMillis?: number | undefined
   readonly circuit?: string | undefined
+  readonly idempotent?: boolean | undefined
 }
 
 /** The service's shape: methods only. @internal */
@@ -111,7 +112,13 @@ export const protectOn = <A, R>(
   const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
   const own = options.deadlineMillis ?? guard.state.policy.timeoutMillis
   const within = options.withinMillis
-  return run(engine, guard, effect, now + (within === undefined || within > own ? own : within))
+  return run(
+    engine,
+    guard,
+    effect,
+    now + (within === undefined || within > own ? own : within),
+    options.idempotent === true
+  )
 }
 
 const engines = new WeakMap<Service, Engine>()
