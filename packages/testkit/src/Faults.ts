@@ -57,6 +57,21 @@ export const reset: Fault = { _tag: "Reset" }
 export const malformed: Fault = { _tag: "Malformed" }
 /** Carry the request out, then drop the connection before the answer. @since 0.1.0 */
 export const ambiguousCommit: Fault = { _tag: "AmbiguousCommit" }
+/**
+ * Carry the request out (the charge is made, the message queued, as with
+ * {@link ambiguousCommit}), then never answer (as with {@link hang}): the
+ * connection stays open until the client's timeout fires, and the ledger entry
+ * reads `hung` (then `clientAborted` once the client closes). The side effect a
+ * client cannot tell from a plain timeout.
+ *
+ * @example
+ * ```ts
+ * sim.faults.add(Faults.failTimes(1, Faults.commitThenHang, { operation: "messages.create" }))
+ * // the SDK times out; sim.ledger.sideEffects("message") has the message all the same
+ * ```
+ * @since 0.1.0
+ */
+export const commitThenHang: Fault = { _tag: "CommitThenHang" }
 
 /**
  * An error from the simulator's catalogue, by entry name or by kind.

@@ -21,7 +21,8 @@ import { emptyRecord } from "./internal/records.ts"
  * - `answered`: a response was written (its status is in `status`);
  * - `reset`: the simulator destroyed the connection (a `Reset` fault or the
  *   second half of an `AmbiguousCommit`);
- * - `hung`: the simulator never answered;
+ * - `hung`: the simulator never answered (a `Hang` fault, or a `CommitThenHang`
+ *   after carrying the request out);
  * - `clientAborted`: the client closed the connection before an answer, e.g. its
  *   timeout fired while the simulator hung or delayed.
  *

@@ -7,7 +7,8 @@
  * routes answer like the provider (bodies, headers, status codes), its error
  * catalogue holds the provider's real error bodies, each labelled with the
  * `IntegrationError` reason a correct adapter must produce. The server is plain
- * `node:http` on purpose: resets, hangs and ambiguous commits act on the socket
+ * `node:http` on purpose: resets, hangs and ambiguous commits (dropped or hung
+ * after the side effect) act on the socket
  * itself, below any framework. Request bodies over `bodyLimitBytes` (1 MiB by
  * default) are answered 413 without being buffered; bad options are refused
  * with {@link InvalidOptions} before anything listens.
@@ -297,6 +298,10 @@ export class Running<State, Credentials> implements Handle {
         return send({ status: 200, headers: { "content-type": "application/json" }, body: '{"id": "trunc' })
       case "Error":
         return send(this.errorEntry(fault.error).reply(request, { retryAfterSeconds: fault.retryAfterSeconds ?? 1 }))
+      case "CommitThenHang":
+        await this.#route(request, route, context)
+        entry.outcome = outgoing.destroyed ? "clientAborted" : "hung"
+        return
       case "Pass":
       case "AmbiguousCommit": {
         const reply = await this.#route(request, route, context)

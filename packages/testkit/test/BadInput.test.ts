@@ -254,7 +254,7 @@ const badRules: ReadonlyArray<{ readonly name: string; readonly rule: unknown; r
     name: "an unknown fault",
     rule: { fault: { _tag: "Explode" } },
     words:
-      'fault: must be a fault: an object whose "_tag" is Error, Hang, Reset, Malformed, AmbiguousCommit or Pass, got {"_tag":"Explode"}'
+      'fault: must be a fault: an object whose "_tag" is Error, Hang, Reset, Malformed, AmbiguousCommit, CommitThenHang or Pass, got {"_tag":"Explode"}'
   },
   {
     name: "a rate above 1 and no uses",
@@ -298,7 +298,7 @@ describe("fault rules", () => {
     })
     expect(unknown.status).toBe(400)
     expect(unknown.body.error).toMatch(
-      /^operation: "messages\.send" is not an operation of twilio; its operations are messages\.create, messages\.fetch; steps\[1\]\.error: "nope" is not in twilio's error catalogue/
+      /^operation: "messages\.send" is not an operation of twilio; its operations are messages\.create, messages\.fetch, messages\.list; steps\[1\]\.error: "nope" is not in twilio's error catalogue/
     )
     expect(() => hub.simulators.twilio.faults.script("messages.send", [Faults.reset])).toThrow(
       'operation: "messages.send" is not an operation of twilio'

@@ -29,17 +29,24 @@ export type Delivery = typeof Delivery.Type
 
 /**
  * The delivery an HTTP answer's status means: a 4xx (429 included) is the
- * provider refusing the request before accepting it; anything else that
- * failed (a 5xx, a 2xx the adapter could not read) may have been acted on.
+ * provider refusing the request before accepting it, and a 503 is a server
+ * (or its load balancer) declining to handle it at all (RFC 9110 §15.6.4:
+ * "currently unable to handle the request"; Twilio 20503, Postmark's
+ * maintenance answer). Anything else that failed may have been acted on: a
+ * 500 is an error part-way through the work, a 502 or 504 a gateway that
+ * lost the upstream's answer, a 2xx the adapter could not read.
  *
  * @example
  * ```ts
  * IntegrationError.deliveryOfStatus(429) // "notSent"
- * IntegrationError.deliveryOfStatus(503) // "maybeSent"
+ * IntegrationError.deliveryOfStatus(503) // "notSent"
+ * IntegrationError.deliveryOfStatus(500) // "maybeSent"
+ * IntegrationError.deliveryOfStatus(504) // "maybeSent"
  * ```
  * @since 0.1.0
  */
-export const deliveryOfStatus = (status: number): Delivery => (status >= 400 && status < 500 ? "notSent" : "maybeSent")
+export const deliveryOfStatus = (status: number): Delivery =>
+  (status >= 400 && status < 500) || status === 503 ? "notSent" : "maybeSent"
 
 // Failures of connecting (DNS, refusal, routing, TLS): no byte of the request left this process.
 const beforeWrite: ReadonlySet<string> = new Set([

@@ -60,7 +60,7 @@ export const Latency = Schema.Union([
 /** @since 0.1.0 */
 export type Latency = typeof Latency.Type
 
-const FAULT_TAGS = "Error, Hang, Reset, Malformed, AmbiguousCommit or Pass"
+const FAULT_TAGS = "Error, Hang, Reset, Malformed, AmbiguousCommit, CommitThenHang or Pass"
 
 /**
  * What a faulty request gets:
@@ -71,6 +71,8 @@ const FAULT_TAGS = "Error, Hang, Reset, Malformed, AmbiguousCommit or Pass"
  * - `Malformed`: HTTP 200 with a body that is not valid JSON;
  * - `AmbiguousCommit`: the request is carried out (charge made, message queued),
  *   then the connection is destroyed before the answer;
+ * - `CommitThenHang`: the request is carried out, as with `AmbiguousCommit`, then
+ *   never answered, as with `Hang`: the connection stays open until the client gives up;
  * - `Pass`: answered normally (a step of a script).
  *
  * @since 0.1.0
@@ -84,6 +86,7 @@ export const Fault = Schema.Union([
   Schema.TaggedStruct("Reset", {}).annotate({ title: "a Reset fault" }),
   Schema.TaggedStruct("Malformed", {}).annotate({ title: "a Malformed fault" }),
   Schema.TaggedStruct("AmbiguousCommit", {}).annotate({ title: "an AmbiguousCommit fault" }),
+  Schema.TaggedStruct("CommitThenHang", {}).annotate({ title: "a CommitThenHang fault" }),
   Schema.TaggedStruct("Pass", {}).annotate({ title: "a Pass fault" })
 ]).annotate({ message: `must be a fault: an object whose "_tag" is ${FAULT_TAGS}` })
 

@@ -1,8 +1,11 @@
 /**
  * A Postmark simulator that the real `postmark` SDK (5.x) talks to unchanged:
- * `POST /email`, `POST /email/batch`, `GET /messages/outbound/:id/details`
- * and `POST /webhooks`, with PascalCase JSON, the `X-Postmark-Server-Token`
- * header and Postmark's `{ ErrorCode, Message }` error bodies.
+ * `POST /email`, `POST /email/batch`, `GET /messages/outbound` (the outbound
+ * search: `count`/`offset`, `recipient`, `metadata_<key>`, `tag`, `status`,
+ * `subject`, `messagestream`, `fromemail`, `fromdate`/`todate`; see
+ * `searchOutbound`), `GET /messages/outbound/:id/details` and `POST /webhooks`,
+ * with PascalCase JSON, the `X-Postmark-Server-Token` header and Postmark's
+ * `{ ErrorCode, Message }` error bodies.
  *
  * Postmark answers a refused single send with HTTP 422 and an `ErrorCode`;
  * a batch always answers HTTP 200 with one result per message, each with its
@@ -21,6 +24,7 @@
  * | `state.outOfCredits`                               | 422 / 405 for every send and batch                |
  * | bad address, no recipients, no body, > 50 recipients | 422 / 300                                      |
  * | unknown MessageID on details                       | 422 / 701                                         |
+ * | search without `count` (1–500) or `offset`, or `count + offset` > 10,000 | 422 / 700                 |
  *
  * Webhooks: Postmark signs nothing; deliveries carry `Authorization: Basic`
  * from the credentials (`webhookUsername`/`webhookPassword`) or from a
@@ -45,10 +49,20 @@ import type * as Simulator from "../Simulator.ts"
 import type * as Webhooks from "../Webhooks.ts"
 import * as Errors from "./postmark/errors.ts"
 import * as Events from "./postmark/events.ts"
+import { searchOutbound } from "./postmark/search.ts"
 import { sendOne } from "./postmark/sending.ts"
 import { initial, type Header, type RegisteredWebhook, type State, type Trigger, triggers } from "./postmark/state.ts"
 
 export type { RegisteredWebhook, State, StoredMessage } from "./postmark/state.ts"
+export {
+  MAX_COUNT,
+  MAX_DEPTH,
+  QUERY_EXCEPTION,
+  type SearchedMessage,
+  searched,
+  searchMessages,
+  searchOutbound
+} from "./postmark/search.ts"
 
 /**
  * The simulator's accounts: the server token the SDK sends, and the Basic-auth
@@ -65,7 +79,13 @@ export interface Credentials {
 }
 
 /** The operation names faults and the ledger use. @since 0.1.0 */
-export const operations = ["email.send", "email.sendBatch", "messages.outboundDetails", "webhooks.create"] as const
+export const operations = [
+  "email.send",
+  "email.sendBatch",
+  "messages.outboundSearch",
+  "messages.outboundDetails",
+  "webhooks.create"
+] as const
 
 /** @since 0.1.0 */
 export type Operation = (typeof operations)[number]
@@ -200,6 +220,12 @@ export const definition: Simulator.Definition<State, Credentials> = {
   routes: [
     { method: "POST", path: "/email", operation: "email.send", handle: send },
     { method: "POST", path: "/email/batch", operation: "email.sendBatch", handle: sendBatch },
+    {
+      method: "GET",
+      path: "/messages/outbound",
+      operation: "messages.outboundSearch",
+      handle: (request, context) => searchOutbound(request, context.state.messages.values())
+    },
     { method: "GET", path: "/messages/outbound/:id/details", operation: "messages.outboundDetails", handle: details },
     { method: "POST", path: "/webhooks", operation: "webhooks.create", handle: createWebhook }
   ],
@@ -210,7 +236,7 @@ export const definition: Simulator.Definition<State, Credentials> = {
   },
   errors: Errors.catalogue,
   defaultErrors: {
-    unavailable: "internal_server_error",
+    unavailable: "service_unavailable",
     rateLimited: "rate_limited",
     providerPermanent: "sender_signature_not_found",
     requestPermanent: "inactive_recipient"

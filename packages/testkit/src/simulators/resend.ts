@@ -177,7 +177,7 @@ export const definition: Definition<State, Credentials> = {
   },
   errors,
   defaultErrors: {
-    unavailable: "internal_server_error",
+    unavailable: "service_unavailable",
     rateLimited: "rate_limit_exceeded",
     providerPermanent: "domain_not_verified",
     requestPermanent: "invalid_to"

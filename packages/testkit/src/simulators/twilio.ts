@@ -7,6 +7,11 @@
  *   `MessagingServiceSid`, `Body`, `StatusCallback`) → 201 with the Message
  *   resource (`sid` `SM…`, `status` `queued`, or `accepted` through a Messaging
  *   Service, `num_segments` as a string, RFC 2822 dates); `GET …/Messages/:sid.json`.
+ * - `GET /2010-04-01/Accounts/:accountSid/Messages.json` (`client.messages.list`):
+ *   filters `To`, `From`, `DateSent`, `DateSent<`, `DateSent>` (by UTC day only,
+ *   as Twilio; a message whose `date_sent` is null matches no DateSent filter),
+ *   newest first, `PageSize` (default 50, at most 1000) in Twilio's page envelope
+ *   with working `next_page_uri`s; see `listMessages`.
  * - Basic auth `AccountSid:AuthToken`; wrong → 401 `{"code":20003,"message":"Authenticate",…}`.
  * - Errors are Twilio's body `{ code, message, more_info, status }`; every
  *   answer carries `Twilio-Request-Id: RQ…` (the SDK drops headers from its
@@ -41,11 +46,13 @@ import { own } from "../internal/records.ts"
 import type { Definition, HandlerContext, Reply, SimRequest } from "../Simulator.ts"
 import { defaultErrors, errorReply, errors, magicFrom, magicTo } from "./twilio/errors.ts"
 import { events } from "./twilio/events.ts"
+import { listMessages } from "./twilio/listing.ts"
 import { hexId, type MessageStatus, resource, segments, type StoredMessage } from "./twilio/messages.ts"
 import { type SharedKey, signer } from "./twilio/signature.ts"
 
 export { errors, defaultErrors, magicFrom, magicTo } from "./twilio/errors.ts"
 export { type EventOptions, events, type StatusSubject } from "./twilio/events.ts"
+export { DEFAULT_PAGE_SIZE, listMessages, MAX_PAGE_SIZE } from "./twilio/listing.ts"
 export { type MessageStatus, resource, segments, type StoredMessage } from "./twilio/messages.ts"
 export { algorithmOf, type Algorithm, type SharedKey, signature, signer, withBodyHash } from "./twilio/signature.ts"
 
@@ -65,7 +72,7 @@ export interface State {
 }
 
 /** The operations faults can target. @since 0.1.0 */
-export const operations = ["messages.create", "messages.fetch"] as const
+export const operations = ["messages.create", "messages.fetch", "messages.list"] as const
 
 const fail = (name: string, request: SimRequest): Reply => {
   const entry = own(errors, name)
@@ -188,6 +195,12 @@ export const definition: Definition<State, Credentials> = {
       path: "/2010-04-01/Accounts/:accountSid/Messages/:sid.json",
       operation: "messages.fetch",
       handle: fetchMessage
+    },
+    {
+      method: "GET",
+      path: "/2010-04-01/Accounts/:accountSid/Messages.json",
+      operation: "messages.list",
+      handle: (request, context) => listMessages(request, context.state.messages.values())
     }
   ],
   authenticate: (request, credentials) => {

@@ -253,6 +253,7 @@ const expectedErrors: Record<string, readonly [status: number, code: number, typ
   account_pending_approval: [422, 412, Errors.ApiInputError],
   account_not_approved: [422, 413, Errors.ApiInputError],
   message_stream_not_found: [422, 1235, Errors.ApiInputError],
+  messages_query_invalid: [422, 700, Errors.ApiInputError],
   inactive_recipient: [422, 406, Errors.InactiveRecipientsError],
   invalid_email_request: [422, 300, Errors.InvalidEmailRequestError],
   invalid_json: [422, 402, Errors.ApiInputError]
@@ -276,7 +277,7 @@ describe("error catalogue", () => {
 
   it("picks a default entry per kind", async () => {
     for (const [kind, status] of [
-      ["unavailable", 500],
+      ["unavailable", 503],
       ["rateLimited", 429],
       ["providerPermanent", 422],
       ["requestPermanent", 422]
@@ -345,15 +346,15 @@ describe("transport faults", () => {
     await client().sendEmail(email())
     expect(Date.now() - started).toBeGreaterThanOrEqual(190)
     sim.faults.add(Faults.failTimes(2, Faults.error("unavailable"), { operation: "email.send" }))
-    expect(await failure(client().sendEmail(email()))).toBeInstanceOf(Errors.InternalServerError)
-    expect(await failure(client().sendEmail(email()))).toBeInstanceOf(Errors.InternalServerError)
+    expect(await failure(client().sendEmail(email()))).toBeInstanceOf(Errors.ServiceUnavailablerError)
+    expect(await failure(client().sendEmail(email()))).toBeInstanceOf(Errors.ServiceUnavailablerError)
     expect(await client().sendEmail(email())).toMatchObject({ ErrorCode: 0 })
     sim.faults.script("email.send", [Faults.reset, Faults.error("rate_limited"), Faults.pass])
     expect(await failure(client().sendEmail(email()))).toMatchObject({ statusCode: 0 })
     expect(await failure(client().sendEmail(email()))).toBeInstanceOf(Errors.RateLimitExceededError)
     expect(await client().sendEmail(email())).toMatchObject({ ErrorCode: 0 })
     sim.faults.add(Faults.outage({ forMillis: 60_000, operation: "email.sendBatch" }))
-    expect(await failure(client().sendEmailBatch([email()]))).toBeInstanceOf(Errors.InternalServerError)
+    expect(await failure(client().sendEmailBatch([email()]))).toBeInstanceOf(Errors.ServiceUnavailablerError)
     expect(await client().sendEmail(email())).toMatchObject({ ErrorCode: 0 })
     sim.faults.clear()
     sim.faults.add(Faults.outage({ forMillis: 1_000, now: Date.now() - 5_000 }))
@@ -381,7 +382,7 @@ describe("transport faults", () => {
     }
     const first = await run(99)
     expect(await run(99)).toEqual(first)
-    expect(first).toContain("500")
+    expect(first).toContain("503")
     expect(await run(100)).not.toEqual(first)
   })
 })

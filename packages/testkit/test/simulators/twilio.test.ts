@@ -250,10 +250,10 @@ describe("faults", () => {
   it("failTimes fails twice, then the third call succeeds", async () => {
     sim.faults.add(Faults.failTimes(2, Faults.error("unavailable"), { operation: "messages.create" }))
     const { client } = clientFor(sim)
-    expect((await restException(client.messages.create(SEND))).code).toBe(20500)
-    expect((await restException(client.messages.create(SEND))).code).toBe(20500)
+    expect((await restException(client.messages.create(SEND))).code).toBe(20503)
+    expect((await restException(client.messages.create(SEND))).code).toBe(20503)
     await expect(client.messages.create(SEND)).resolves.toMatchObject({ status: "queued" })
-    expect(sim.ledger.requests().map((request) => request.status)).toEqual([500, 500, 201])
+    expect(sim.ledger.requests().map((request) => request.status)).toEqual([503, 503, 201])
   })
 
   it("a script plays its steps in order", async () => {
@@ -267,7 +267,7 @@ describe("faults", () => {
   it("an outage window answers 5xx until it ends", async () => {
     sim.faults.add(Faults.outage({ forMillis: 250, operation: "messages.create" }))
     const { client } = clientFor(sim)
-    expect((await restException(client.messages.create(SEND))).status).toBe(500)
+    expect((await restException(client.messages.create(SEND))).status).toBe(503)
     await new Promise((resolve) => setTimeout(resolve, 300))
     await expect(client.messages.create(SEND)).resolves.toBeDefined()
   })

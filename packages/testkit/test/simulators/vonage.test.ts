@@ -273,7 +273,7 @@ describe("error catalogue", () => {
   it("a fault aimed at sms.send leaves messages.send alone", async () => {
     sim.faults.add(Faults.rule(Faults.error("unavailable"), { operation: "sms.send" }))
     await expect(messagesFor(sim).send(MESSAGE)).resolves.toHaveProperty("messageUUID")
-    expect((await httpFailure(smsFor(sim).send(SEND))).status).toBe(500)
+    expect((await httpFailure(smsFor(sim).send(SEND))).status).toBe(503)
   })
 })
 
@@ -330,7 +330,7 @@ describe("faults", () => {
     expect(await failure(messagesFor(sim).send(MESSAGE))).toBeInstanceOf(TypeError)
     await expect(messagesFor(sim).send(MESSAGE)).resolves.toBeDefined()
     sim.faults.add(Faults.outage({ forMillis: 200 }))
-    expect((await httpFailure(smsFor(sim).send(SEND))).status).toBe(500)
+    expect((await httpFailure(smsFor(sim).send(SEND))).status).toBe(503)
     await new Promise((resolve) => setTimeout(resolve, 250))
     await expect(smsFor(sim).send(SEND)).resolves.toBeDefined()
   })

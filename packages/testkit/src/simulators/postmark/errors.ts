@@ -8,7 +8,7 @@
  * `recipients` parsed from the message, 300 → `InvalidEmailRequestError`).
  * Texts quoted from Postmark answers: 10 (both), 300, 400, 406, 412, 1235.
  * Modelled on Postmark's documented code table where no live text was at hand:
- * 100, 101, 405, 413, 429, 402, 410, 701.
+ * 100, 101, 405, 413, 429, 402, 410, 700 (a search with bad parameters), 701.
  *
  * @since 0.1.0
  */
@@ -63,6 +63,16 @@ export const messages = {
     `You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: ${addresses.join(", ")}. Inactive recipients are ones that have generated a hard bounce, a spam complaint, or a manual suppression.`,
   streamNotFound: "The 'MessageStream' provided does not exist on this server.",
   messageNotFound: "This message was not found."
+} as const
+
+/** The texts of a refused search. @since 0.1.0 */
+export const searchMessages = {
+  countRequired: "The 'count' parameter is required and must be between 1 and 500.",
+  offsetRequired: "The 'offset' parameter is required and must be 0 or more.",
+  tooDeep: "The sum of 'count' and 'offset' cannot exceed 10000.",
+  invalidStatus: (value: string) => `Invalid 'status' value '${value}'. Use 'queued', 'sent' or 'processed'.`,
+  invalidDate: (name: string, value: string) =>
+    `Invalid '${name}' value '${value}'. Use an Eastern Time date such as 2021-01-01 or 2021-01-01T12:00:00.`
 } as const
 
 /** The To/Cc/Bcc addresses of a send request, for error texts that name them. */
@@ -178,6 +188,12 @@ export const catalogue: Readonly<Record<string, ErrorEntry>> = {
     reason: "InvalidRequest",
     description: "ErrorCode 300: the message is invalid (bad address, no recipients, no body).",
     reply: () => reply(422, 300, messages.illegalAddress("To", "not-an-address"))
+  },
+  messages_query_invalid: {
+    kind: "requestPermanent",
+    reason: "InvalidRequest",
+    description: "ErrorCode 700: a message search with bad parameters (count, offset, status or dates).",
+    reply: () => reply(422, 700, searchMessages.countRequired)
   },
   invalid_json: {
     kind: "requestPermanent",

@@ -40,7 +40,12 @@ export interface MessageEvent {
   readonly Details: Readonly<Record<string, string | number>>
 }
 
-/** A sent message as `GET /messages/outbound/:id/details` returns it. @since 0.1.0 */
+/**
+ * A sent message as `GET /messages/outbound/:id/details` returns it; the search
+ * (`GET /messages/outbound`) lists it without `TextBody`, `HtmlBody`, `Body` and `MessageEvents`.
+ *
+ * @since 0.1.0
+ */
 export interface StoredMessage {
   readonly MessageID: string
   readonly MessageStream: string
@@ -56,7 +61,8 @@ export interface StoredMessage {
   readonly Tag?: string
   readonly Metadata: Readonly<Record<string, string>>
   readonly ReceivedAt: string
-  readonly Status: "Sent"
+  /** `Sent` once accepted; a test may store one as `Queued` (Postmark's "In Queue") to model a backlog. */
+  readonly Status: "Sent" | "Queued"
   readonly Attachments: ReadonlyArray<string>
   readonly TrackOpens: boolean
   readonly TrackLinks: string

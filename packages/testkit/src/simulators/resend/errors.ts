@@ -40,6 +40,16 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
   application_error: catalogueEntry("unavailable", "Unavailable", "500: something went wrong while processing", () =>
     error(500, "application_error", "An unexpected error occurred, please try again later.")
   ),
+  service_unavailable: catalogueEntry(
+    "unavailable",
+    "Unavailable",
+    "503 from the edge in front of the API while it is down: an HTML page, not Resend's JSON (the SDK folds it into application_error with statusCode 503)",
+    () => ({
+      status: 503,
+      headers: { "content-type": "text/html" },
+      body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"
+    })
+  ),
   rate_limit_exceeded: catalogueEntry("rateLimited", "RateLimited", "429: too many requests per second", (_, options) =>
     error(
       429,

@@ -147,7 +147,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
 
 /** The entry a fault naming only a kind gets. @since 0.1.0 */
 export const defaultErrors: Readonly<Record<ErrorKind, string>> = {
-  unavailable: "internal_error",
+  unavailable: "service_unavailable",
   rateLimited: "too_many_requests",
   providerPermanent: "authenticate",
   requestPermanent: "invalid_to_number"

@@ -231,7 +231,7 @@ export const errors: Readonly<Record<string, ErrorEntry>> = {
 
 /** The entry a fault naming only a kind gets. @since 0.1.0 */
 export const defaultErrors: Readonly<Record<ErrorKind, string>> = {
-  unavailable: "server_error",
+  unavailable: "service_unavailable",
   rateLimited: "rate_limit_hit",
   providerPermanent: "bad_credentials",
   requestPermanent: "number_barred"
