@@ -34,13 +34,36 @@ const route = (attempts: ReadonlyArray<Notifications.Attempt>) =>
   attempts.map((attempt) => `${attempt.channel}/${attempt.provider}:${attempt.reason ?? attempt.outcome}`)
 
 describe("email provider failover", () => {
-  it("a Resend outage is served by Postmark, and the result says so", async () => {
+  it("a Resend outage (503: nothing was taken) is served by Postmark, and the result says so", async () => {
     sims.resend.faults.add(Faults.outage({ forMillis: 60_000, operation: "emails.send" }))
     const sent = await run(Notifications.send(ana, reminder, { channels: ["email"] }))
     expect(sent).toMatchObject({ channel: "email", provider: "postmark" })
     expect(route(sent.attempts)).toEqual(["email/resend:Unavailable", "email/postmark:success"])
+    expect(sent.attempts[0]?.delivery).toBe("notSent")
     expect(sims.postmark.ledger.sideEffects().map((effect) => effect.id)).toEqual([sent.messageId])
     expect(sims.resend.ledger.sideEffects()).toHaveLength(0)
+  })
+
+  it("a Resend 500 may have sent it: the same key is replayed, and the replay's answer serves, once", async () => {
+    sims.resend.faults.script("emails.send", [Faults.error("internal_server_error"), Faults.pass])
+    const sent = await run(Notifications.send(ana, reminder, { channels: ["email"] }))
+    expect(sent.provider).toBe("resend")
+    expect(
+      sent.attempts.map(({ provider, reason, delivery, resolution }) => ({ provider, reason, delivery, resolution }))
+    ).toEqual([{ provider: "resend", reason: "Unavailable", delivery: "maybeSent", resolution: "found" }])
+    expect(sims.resend.ledger.sideEffects()).toHaveLength(1)
+    expect(sims.postmark.ledger.requests()).toHaveLength(0)
+  })
+
+  it("a Resend 500 nobody can resolve is held, not sent again through Postmark", async () => {
+    sims.resend.faults.add(
+      Faults.outage({ forMillis: 60_000, operation: "emails.send", fault: Faults.error("internal_server_error") })
+    )
+    const error = await run(Effect.flip(Notifications.send(ana, reminder, { channels: ["email"] })))
+    expect(error.lastError.maybeSent).toBe(true)
+    expect(error.attempts.at(-1)?.resolution).toBe("unknown")
+    expect(error.message).toContain("may have been sent by resend")
+    expect(sims.postmark.ledger.requests()).toHaveLength(0)
   })
 })
 
@@ -107,16 +130,26 @@ describe("wedding-date-aware policy", () => {
     )
 
   it("on the wedding day a failing provider is not retried: one request, then straight to the backup", async () => {
-    sims.resend.faults.add(Faults.rule(Faults.error("unavailable")))
+    sims.resend.faults.add(Faults.rule(Faults.error("rateLimited")))
     const sent = await run(onWedding(today()))
     expect(sent.provider).toBe("postmark")
     expect(sends(sims.resend, "emails.send")).toBe(1)
   })
 
   it("months ahead the same failure is retried in the call before failing over", async () => {
-    sims.resend.faults.add(Faults.rule(Faults.error("unavailable")))
+    sims.resend.faults.add(Faults.rule(Faults.error("rateLimited")))
     const sent = await run(onWedding(later))
     expect(sent.provider).toBe("postmark")
     expect(sends(sims.resend, "emails.send")).toBe(3)
+  })
+
+  it("on the wedding day an unresolved Resend 500 goes to Postmark, once: at most one duplicate", async () => {
+    sims.resend.faults.add(Faults.rule(Faults.error("internal_server_error")))
+    const sent = await run(onWedding(today()))
+    expect(sent.provider).toBe("postmark")
+    expect(route(sent.attempts)).toEqual(["email/resend:Unavailable", "email/postmark:success"])
+    expect(sent.attempts[0]?.resolution).toBe("unknown")
+    // the send, then its replay under the same key; never a third request
+    expect(sends(sims.resend, "emails.send")).toBe(2)
   })
 })

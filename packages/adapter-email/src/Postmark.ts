@@ -32,7 +32,7 @@
  * @since 0.1.0
  */
 import { type Config, type Duration, Effect, Layer, type Redacted, Result } from "effect"
-import { AdapterConfig, EmailProvider, type IntegrationError } from "@wedsync/core"
+import { AdapterConfig, EmailProvider, type IntegrationError, MaybeSent } from "@wedsync/core"
 import type { Message } from "postmark"
 import { type Connection, connect, defaultBaseUrl as postmarkApi } from "./internal/postmarkClient.ts"
 import { classifyBatchItem, malformed } from "./internal/postmarkErrors.ts"
@@ -54,6 +54,51 @@ export interface Options {
   readonly messageStream?: string | undefined
 }
 
+/**
+ * The metadata field that carries a message's idempotency key, so a
+ * maybe-sent message can be found by `GET /messages/outbound?metadata_wedsync_ref=…`.
+ *
+ * @since 0.1.0
+ */
+export const REFERENCE = "wedsync_ref"
+
+/** The bare address of the first recipient (`"Ana" <ana@example.com>` → `ana@example.com`). */
+const firstAddress = (recipients: EmailProvider.Recipients): string => {
+  const first = typeof recipients === "string" ? recipients : recipients[0]!
+  const angled = /<([^<>]+)>\s*$/.exec(first)
+  return (angled?.[1] ?? first).trim()
+}
+
+interface Outbound {
+  readonly MessageID?: unknown
+  readonly ReceivedAt?: unknown
+  readonly Metadata?: unknown
+}
+
+/** The search hit that carries `reference` in its metadata, as a receipt. */
+const foundIn = (value: unknown, reference: string): EmailProvider.EmailReceipt | undefined => {
+  const messages: unknown =
+    typeof value === "object" && value !== null ? (value as { Messages?: unknown }).Messages : undefined
+  if (!Array.isArray(messages)) return undefined
+  const hit = messages.find((item: Outbound) => {
+    const metadata = item?.Metadata
+    return (
+      typeof metadata === "object" &&
+      metadata !== null &&
+      (metadata as Record<string, unknown>)[REFERENCE] === reference &&
+      typeof item.MessageID === "string" &&
+      item.MessageID !== ""
+    )
+  }) as Outbound | undefined
+  if (hit === undefined) return undefined
+  const received = typeof hit.ReceivedAt === "string" ? Date.parse(hit.ReceivedAt) : Number.NaN
+  return {
+    provider: PROVIDER,
+    messageId: hit.MessageID as string,
+    acceptedAt: Number.isNaN(received) ? Date.now() : received
+  }
+}
+
 const list = (recipients: EmailProvider.Recipients | undefined): string | undefined =>
   recipients === undefined ? undefined : typeof recipients === "string" ? recipients : recipients.join(", ")
 
@@ -65,7 +110,12 @@ const list = (recipients: EmailProvider.Recipients | undefined): string | undefi
  */
 export const toMessage = (message: EmailProvider.EmailMessage, stream: string): Message => {
   const [first, ...rest] = message.tags ?? []
-  const metadata = { ...message.metadata, ...Object.fromEntries(rest.map((tag) => [tag.name, tag.value])) }
+  const metadata = {
+    ...message.metadata,
+    ...Object.fromEntries(rest.map((tag) => [tag.name, tag.value])),
+    // Postmark takes no idempotency key: our key in the metadata is what `resolve` searches by.
+    ...(message.idempotencyKey === undefined ? {} : { [REFERENCE]: message.idempotencyKey })
+  }
   const optional = {
     Cc: list(message.cc),
     Bcc: list(message.bcc),
@@ -141,7 +191,19 @@ const service = ({ connection, stream }: { readonly connection: Connection; read
                     results: items.map((item: SendResult) => batchResult(item, status, secrets))
                   })
             })
-          )
+          ),
+    // A message sent without a key has nothing of ours to search by.
+    resolve: (message) => {
+      const reference = message.idempotencyKey
+      if (reference === undefined) return Effect.succeed(MaybeSent.unknown())
+      const filter = { count: 10, offset: 0, recipient: firstAddress(message.to), [`metadata_${REFERENCE}`]: reference }
+      return call("resolve", (sdk) => sdk.getOutboundMessages(filter)).pipe(
+        Effect.map(({ value }) => {
+          const found = foundIn(value, reference)
+          return found === undefined ? MaybeSent.notFound : MaybeSent.found(found)
+        })
+      )
+    }
   })
 }
 

@@ -27,7 +27,7 @@
  * @since 0.1.0
  */
 import { type Config, type Duration, Effect, Layer, type Redacted, Result } from "effect"
-import { AdapterConfig, EmailProvider, IntegrationError } from "@wedsync/core"
+import { AdapterConfig, EmailProvider, MaybeSent, IntegrationError } from "@wedsync/core"
 import type { CreateEmailOptions } from "resend"
 import { type Call, connect, failing, defaultBaseUrl as resendApi } from "./internal/resendClient.ts"
 
@@ -89,15 +89,22 @@ const service = (call: Call): EmailProvider.EmailProvider["Service"] => {
     messageId: id,
     acceptedAt: Date.now()
   })
+  const sendAs = (operation: string, message: EmailProvider.EmailMessage) =>
+    call(operation, (sdk, signal) =>
+      sdk.emails.send(toPayload(message), {
+        signal,
+        ...(message.idempotencyKey === undefined ? {} : { idempotencyKey: message.idempotencyKey })
+      })
+    ).pipe(Effect.map((data) => receipt(data.id)))
   return EmailProvider.EmailProvider.of({
     provider: PROVIDER,
-    send: (message) =>
-      call("send", (sdk, signal) =>
-        sdk.emails.send(toPayload(message), {
-          signal,
-          ...(message.idempotencyKey === undefined ? {} : { idempotencyKey: message.idempotencyKey })
-        })
-      ).pipe(Effect.map((data) => receipt(data.id))),
+    send: (message) => sendAs("send", message),
+    // Resend keeps a key's answer for 24 h: replaying the same key and payload returns the first
+    // email's id without sending again, so the replay is the lookup. Without a key it would send twice.
+    resolve: (message) =>
+      message.idempotencyKey === undefined
+        ? Effect.succeed(MaybeSent.unknown())
+        : Effect.map(sendAs("resolve", message), MaybeSent.found),
     sendBatch: (messages) =>
       messages.length === 0
         ? Effect.succeed({ provider: PROVIDER, results: [] })

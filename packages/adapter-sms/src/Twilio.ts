@@ -19,7 +19,8 @@
  * instead. Nothing thrown in a call escapes as a defect.
  */
 import { type Config, Effect, Layer, type Redacted, Result } from "effect"
-import { AdapterConfig, type IntegrationError, SmsProvider } from "@wedsync/core"
+import { createHash } from "node:crypto"
+import { AdapterConfig, type IntegrationError, MaybeSent, SmsProvider } from "@wedsync/core"
 import * as Segments from "./internal/segments.ts"
 import {
   DEFAULT_BASE_URL as BASE_URL,
@@ -55,6 +56,55 @@ const STATUSES: ReadonlyArray<SmsProvider.SmsStatus> = SmsProvider.SmsStatus.lit
 const toStatus = (status: string): SmsProvider.SmsStatus =>
   STATUSES.find((known) => known === status) ?? (status === "canceled" ? "failed" : "queued")
 
+const receiptOf = (message: {
+  readonly sid: string
+  readonly status: string
+  readonly numSegments: string
+}): SmsProvider.SmsReceipt => {
+  const segments = Number(message.numSegments)
+  return {
+    provider: "twilio",
+    messageId: message.sid,
+    status: toStatus(message.status),
+    ...(Number.isInteger(segments) && segments >= 1 ? { segments } : {})
+  }
+}
+
+/** Messages to one recipient a lookup reads, newest first: more than a burst of reminders to one phone. */
+const LOOKUP_LIMIT = 50
+
+/** Twilio stamps `date_created` to the second and its clock is not ours: a match may predate the attempt by this much. */
+const CLOCK_SKEW_MILLIS = 5_000
+
+const digest = (body: string) => createHash("sha256").update(body, "utf8").digest("hex")
+
+/**
+ * The message a maybe-sent attempt created, among `listed` (newest first):
+ * same body (by digest), created no earlier than the attempt began (less the
+ * clock skew). An identical body sent to the same number within that window
+ * is indistinguishable; the newest is taken.
+ */
+const findSent = (
+  listed: ReadonlyArray<{
+    readonly sid: string
+    readonly body: string
+    readonly dateCreated: Date
+    readonly status: string
+    readonly numSegments: string
+  }>,
+  message: SmsProvider.SmsMessage,
+  since: number
+) => {
+  const wanted = digest(message.body)
+  return listed.find(
+    (candidate) =>
+      typeof candidate.body === "string" &&
+      candidate.dateCreated instanceof Date &&
+      candidate.dateCreated.getTime() >= since - CLOCK_SKEW_MILLIS &&
+      digest(candidate.body) === wanted
+  )
+}
+
 /** The caller and segment limit of checked options, or the `Misconfigured` error of the first bad one. */
 const settings = (options: Options) =>
   Result.all({ call: connect(options), maxSegments: Segments.checkMax("twilio", options.maxSegments) })
@@ -76,24 +126,23 @@ const service = ({
       })
       if (typeof created.sid !== "string" || created.sid === "") throw new TypeError("no sid in the answer")
       return created
-    }).pipe(
-      Effect.map((created): SmsProvider.SmsReceipt => {
-        const segments = Number(created.numSegments)
-        return {
-          provider: "twilio",
-          messageId: created.sid,
-          status: toStatus(created.status),
-          ...(Number.isInteger(segments) && segments >= 1 ? { segments } : {})
-        }
-      })
-    )
+    }).pipe(Effect.map(receiptOf))
   const send = (
     message: SmsProvider.SmsMessage
   ): Effect.Effect<SmsProvider.SmsReceipt, IntegrationError.IntegrationError> => {
     const tooLong = Segments.check("twilio", message.body, maxSegments)
     return tooLong === undefined ? request(message) : Effect.fail(tooLong)
   }
-  return SmsProvider.SmsProvider.of({ provider: "twilio", send })
+  // Twilio takes no idempotency key and no client reference: a maybe-sent message is found by
+  // recipient, sender and body among the messages created since the attempt began.
+  const resolve = (message: SmsProvider.SmsMessage, since: number) =>
+    call("resolve", (client) => client.messages.list({ to: message.to, from: message.from, limit: LOOKUP_LIMIT })).pipe(
+      Effect.map((listed) => {
+        const match = findSent(listed, message, since)
+        return match === undefined ? MaybeSent.notFound : MaybeSent.found(receiptOf(match))
+      })
+    )
+  return SmsProvider.SmsProvider.of({ provider: "twilio", send, resolve })
 }
 
 /**

@@ -18,8 +18,9 @@
  */
 import { Auth } from "@vonage/auth"
 import { SMS } from "@vonage/sms"
-import { type Config, Duration, Effect, Layer, Redacted, Result } from "effect"
-import { AbortSignals, AdapterConfig, type IntegrationError, SmsProvider } from "@wedsync/core"
+import { type Config, Duration, Effect, Layer, Option, Redacted, Result } from "effect"
+import { AbortSignals, AdapterConfig, type IntegrationError, MaybeSent, SmsProvider } from "@wedsync/core"
+import type * as VonageReceipts from "./VonageReceipts.ts"
 import * as Segments from "./internal/segments.ts"
 import { classify, type Failure } from "./internal/vonageErrors.ts"
 
@@ -43,7 +44,18 @@ export interface Options {
   readonly timeoutMillis?: number | undefined
   /** Bodies over this many segments fail as InvalidRequest before any request (default 10; a whole number ≥ 1). */
   readonly maxSegments?: number | undefined
+  /**
+   * Where `VonageWebhooks` notes delivery receipts: with it, a maybe-sent
+   * message sent with an idempotency key (`client-ref`) is resolved by
+   * waiting for its receipt (`resolve`). Without it, such a message is unknown.
+   */
+  readonly receipts?: VonageReceipts.Registry | undefined
+  /** How long `resolve` waits for a receipt (default 3 s; the caller's deadline may cut it shorter). */
+  readonly receiptWaitMillis?: number | undefined
 }
+
+/** How long `resolve` waits for a receipt unless the options say otherwise. @since 0.1.0 */
+export const DEFAULT_RECEIPT_WAIT_MILLIS = 3_000
 
 type SendRequest = SMS["sendRequest"]
 
@@ -97,6 +109,8 @@ interface Settings {
   readonly baseUrl: string
   readonly timeoutMillis: number
   readonly maxSegments: number
+  readonly receipts: VonageReceipts.Registry | undefined
+  readonly receiptWaitMillis: number
 }
 
 /** The options checked, or the `Misconfigured` error naming the first that cannot work. */
@@ -110,7 +124,12 @@ const settings = (options: Options): AdapterConfig.Check<Settings> => {
       AdapterConfig.timeout("vonage", "timeoutMillis", options.timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS),
       Duration.toMillis
     ),
-    maxSegments: Segments.checkMax("vonage", options.maxSegments)
+    maxSegments: Segments.checkMax("vonage", options.maxSegments),
+    receiptWaitMillis: Result.map(
+      AdapterConfig.timeout("vonage", "receiptWaitMillis", options.receiptWaitMillis ?? DEFAULT_RECEIPT_WAIT_MILLIS),
+      Duration.toMillis
+    ),
+    receipts: Result.succeed(options.receipts)
   })
   return Result.flatMap(checked, ({ apiKey, apiSecret, ...rest }) => {
     try {
@@ -124,7 +143,7 @@ const settings = (options: Options): AdapterConfig.Check<Settings> => {
   })
 }
 
-const service = ({ auth, apiSecret, baseUrl, timeoutMillis, maxSegments }: Settings) => {
+const service = ({ auth, apiSecret, baseUrl, timeoutMillis, maxSegments, receipts, receiptWaitMillis }: Settings) => {
   const request = (message: SmsProvider.SmsMessage) =>
     Effect.tryPromise({
       try: async (signal) => {
@@ -165,7 +184,20 @@ const service = ({ auth, apiSecret, baseUrl, timeoutMillis, maxSegments }: Setti
     const tooLong = Segments.check("vonage", message.body, maxSegments)
     return tooLong === undefined ? request(message) : Effect.fail(tooLong)
   }
-  return SmsProvider.SmsProvider.of({ provider: "vonage", send })
+  // No key and no search by reference: a receipt carrying our client-ref is the only evidence.
+  const resolve = (message: SmsProvider.SmsMessage) =>
+    receipts === undefined || message.idempotencyKey === undefined
+      ? Effect.succeed(MaybeSent.unknown())
+      : Effect.map(receipts.await(message.idempotencyKey, Duration.millis(receiptWaitMillis)), (found) =>
+          Option.isNone(found)
+            ? MaybeSent.unknown()
+            : MaybeSent.found<SmsProvider.SmsReceipt>({
+                provider: "vonage",
+                messageId: found.value.messageId,
+                status: found.value.status === "delivered" ? "delivered" : "accepted"
+              })
+        )
+  return SmsProvider.SmsProvider.of({ provider: "vonage", send, resolve })
 }
 
 /**

@@ -30,6 +30,7 @@ import { AdapterConfig, type DeliveryEvent, IntegrationError, WebhookSource } fr
 import { decode, Inbound, isoTime, MessageStatus, Receipt, receiptTime } from "./internal/vonageDelivery.ts"
 import { checkJwt, checkSig, type SmsSignatureMethod, type Window } from "./internal/vonageSignature.ts"
 import { fromVerify, whenValid } from "./internal/webhookSource.ts"
+import type * as VonageReceipts from "./VonageReceipts.ts"
 
 /** How old (or how far ahead) a signature may be unless the options say otherwise. @since 0.1.0 */
 export const DEFAULT_MAX_AGE: Duration.Duration = Duration.minutes(5)
@@ -46,6 +47,8 @@ export interface Options {
   readonly maxAge?: Duration.Input | undefined
   /** How SMS API webhooks are signed: `md5hash` (default), `md5hmac`, `sha1hmac`, `sha256hmac` or `sha512hmac`. */
   readonly smsSignatureMethod?: SmsSignatureMethod | undefined
+  /** Every verified receipt is noted here, so `Vonage`'s `resolve` (given the same registry) can find it. */
+  readonly receipts?: VonageReceipts.Registry | undefined
 }
 
 type Verified = WebhookSource.WebhookEvent | IntegrationError.IntegrationError
@@ -166,7 +169,16 @@ export const make = (options: Options): WebhookSource.WebhookSource["Service"] =
     const refused = checkSig(params, secret, method, window)
     return refused === undefined ? receiptEvent(params, request.receivedAt) : refuse(refused)
   }
-  return fromVerify("vonage", verify, [secret])
+  const receipts = options.receipts
+  const noting =
+    receipts === undefined
+      ? verify
+      : (request: WebhookSource.WebhookRequest): Verified => {
+          const verified = verify(request)
+          if (!IntegrationError.isIntegrationError(verified)) receipts.record(verified)
+          return verified
+        }
+  return fromVerify("vonage", noting, [secret])
 }
 
 const METHODS: ReadonlyArray<SmsSignatureMethod> = ["md5hash", "md5hmac", "sha1hmac", "sha256hmac", "sha512hmac"]

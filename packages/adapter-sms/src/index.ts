@@ -16,4 +16,6 @@ export * as TwilioWebhooks from "./TwilioWebhooks.ts"
 /** @since 0.1.0 */
 export * as Vonage from "./Vonage.ts"
 /** @since 0.1.0 */
+export * as VonageReceipts from "./VonageReceipts.ts"
+/** @since 0.1.0 */
 export * as VonageWebhooks from "./VonageWebhooks.ts"

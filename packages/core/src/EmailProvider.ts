@@ -27,6 +27,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { IntegrationError } from "./IntegrationError.ts"
+import type * as MaybeSent from "./MaybeSent.ts"
 import { BodyText, EpochMillis, HeaderText, Metadata, NonEmptyString, textProblem } from "./Fields.ts"
 import { named, reportingAll } from "./internal/construct.ts"
 
@@ -260,5 +261,12 @@ export class EmailProvider extends Context.Service<
     readonly send: (message: EmailMessage) => Effect.Effect<EmailReceipt, IntegrationError>
     /** Hands several messages to the provider in one request where it has a batch API. */
     readonly sendBatch: (messages: ReadonlyArray<EmailMessage>) => Effect.Effect<BatchReceipt, IntegrationError>
+    /**
+     * Whether a send that failed as maybe sent reached the provider after all
+     * (`MaybeSent`): Resend replays it with the same idempotency key; Postmark
+     * searches outbound messages by recipient and the reference we put in
+     * their metadata. Absent when the provider cannot be asked.
+     */
+    readonly resolve?: MaybeSent.Resolver<EmailMessage, EmailReceipt> | undefined
   }
 >()("@wedsync/core/EmailProvider") {}

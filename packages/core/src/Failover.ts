@@ -141,9 +141,10 @@ export interface RunOptions<S extends Port = Port, A = unknown, R = never> {
    * Resolves a maybe-sent failure of `service` before anything is repeated
    * (`MaybeSent`): looks the message up, replays it with the same key or
    * waits for its receipt. `since` is when the failed attempt started. It
-   * runs under the provider's `"status"` circuit, within what remains of the
-   * deadline and at most `resolveWithinMillis`; a failure of its own counts
-   * as `"unknown"`. Omitted: every maybe-sent failure is unresolved.
+   * runs under the provider's `"status"` circuit, for at most
+   * `resolveWithinMillis` and half of what remains of the deadline (so a
+   * backup still has time); a failure of its own counts as `"unknown"`.
+   * Omitted: every maybe-sent failure is unresolved.
    */
   readonly resolve?:
     | ((
@@ -296,7 +297,8 @@ const resolving = <S extends Port, A, R>(
     if (resolve === undefined) return Effect.succeed(MaybeSent.unknown())
     const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
     const within = options?.resolveWithinMillis ?? RESOLVE_WITHIN_MILLIS
-    const left = deadlineAt === undefined ? within : Math.min(within, deadlineAt - now)
+    // At most half of what remains: a backup the policy may fail over to still has time to serve.
+    const left = deadlineAt === undefined ? within : Math.min(within, Math.floor((deadlineAt - now) / 2))
     if (left <= 0) return Effect.succeed(MaybeSent.unknown())
     return resilience
       .protect(resolve(step, error, since), {

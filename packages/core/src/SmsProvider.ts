@@ -25,6 +25,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
+import type * as MaybeSent from "./MaybeSent.ts"
 import { BodyText, HeaderText, NonEmptyString, textProblem } from "./Fields.ts"
 import { named, reportingAll } from "./internal/construct.ts"
 
@@ -177,5 +178,12 @@ export class SmsProvider extends Context.Service<
     readonly provider: string
     /** Hands one message to the provider. */
     readonly send: (message: SmsMessage) => Effect.Effect<SmsReceipt, IntegrationError>
+    /**
+     * Whether a send that failed as maybe sent reached the provider after all
+     * (`MaybeSent`): Twilio lists messages to the recipient and matches the
+     * body; Vonage waits for a receipt carrying our `client-ref`. Absent when
+     * the provider cannot be asked.
+     */
+    readonly resolve?: MaybeSent.Resolver<SmsMessage, SmsReceipt> | undefined
   }
 >()("@wedsync/core/SmsProvider") {}

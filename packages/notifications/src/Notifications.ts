@@ -54,6 +54,8 @@ import * as Deliveries from "./Deliveries.ts"
 import * as EmailProvider from "@wedsync/core/EmailProvider"
 import * as Failover from "@wedsync/core/Failover"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
+import * as MaybeSent from "@wedsync/core/MaybeSent"
+import * as WeddingContext from "@wedsync/core/WeddingContext"
 import * as Internal from "./internal/notifications.ts"
 import * as Resilience from "@wedsync/core/Resilience"
 import * as SmsProvider from "@wedsync/core/SmsProvider"
@@ -170,20 +172,63 @@ export const make = (
         const attempts: Array<Attempt> = []
         const failures: Array<{ channel: Channel; error: IntegrationError.IntegrationError; permanent: boolean }> = []
         const deadlineAt = (yield* Clock.currentTimeMillis) + (how.deadlineMillis ?? Internal.DEFAULT_DEADLINE_MILLIS)
+        // Every send carries a key: Resend dedupes by it, Postmark and Vonage carry it as the reference
+        // a maybe-sent message is found by.
+        const keyed = how.idempotencyKey === undefined ? { ...how, idempotencyKey: crypto.randomUUID() } : how
+        const table = yield* MaybeSent.Policy
+        const whenUnresolved = MaybeSent.decide(table, yield* WeddingContext.current)
+        // An earlier run's maybe-sent attempts are resolved before anything is repeated.
+        for (const earlier of how.resolveFirst ?? []) {
+          for (const channel of how.channels) {
+            const out = yield* Internal.outgoing(config, channel, { recipient: who, message: what }, keyed)
+            if (out._tag === "Skip" || !Internal.providersOf(config, channel).includes(earlier.provider)) continue
+            const startedAt = yield* Clock.currentTimeMillis
+            const found = yield* Internal.resolveEarlier(out, earlier.provider, earlier.since)
+            if (found === undefined) continue
+            const durationMillis = (yield* Clock.currentTimeMillis) - startedAt
+            attempts.push({
+              channel,
+              provider: earlier.provider,
+              outcome: "success",
+              resolution: "found",
+              durationMillis
+            })
+            const address = channel === "sms" ? who.phone : who.email
+            yield* Internal.track(options.deliveries, out.config.expectedWithin, {
+              channel,
+              provider: earlier.provider,
+              messageId: found.messageId,
+              recipient: address
+            })
+            return { channel, provider: earlier.provider, messageId: found.messageId, attempts } satisfies Sent
+          }
+        }
+        // Unresolved attempts (each may have delivered a copy) across every channel of this send.
+        let possibleCopies = 0
         for (const channel of how.channels) {
-          const out = yield* Internal.outgoing(config, channel, { recipient: who, message: what }, how)
+          const out = yield* Internal.outgoing(config, channel, { recipient: who, message: what }, keyed)
           if (out._tag === "Skip") {
             attempts.push({ channel, outcome: "skipped", reason: out.reason, durationMillis: 0 })
             if (out.error !== undefined) failures.push({ channel, error: out.error, permanent: true })
             continue
           }
           const remaining = deadlineAt - (yield* Clock.currentTimeMillis)
-          const result = yield* Effect.result(Internal.viaChannel(out, remaining))
+          const duplicatesLeft = Math.max(0, table.maxDuplicates - possibleCopies)
+          const result = yield* Effect.result(Internal.viaChannel(out, remaining, duplicatesLeft))
           if (result._tag === "Failure") {
             for (const attempt of result.failure.attempts) attempts.push({ channel, ...attempt })
             const failed = result.failure.lastError
             failures.push({ channel, error: failed, permanent: !failed.isRetryable && !failed.canFailover })
             yield* Effect.logInfo(`notification: ${channel} failed (${result.failure.reason._tag})`)
+            possibleCopies += result.failure.attempts.filter(Internal.unresolved).length
+            const last = result.failure.attempts.at(-1)
+            // The last provider may have sent it: another channel is another copy, allowed only as one
+            // of the policy's bounded duplicates.
+            if (last !== undefined && Internal.unresolved(last)) {
+              if (whenUnresolved === "hold" || possibleCopies > table.maxDuplicates) {
+                break
+              }
+            }
             continue
           }
           const { provider, messageId } = result.success

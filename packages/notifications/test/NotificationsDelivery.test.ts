@@ -10,6 +10,7 @@ import * as Failover from "@wedsync/core/Failover"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
 import * as Policy from "@wedsync/core/Policy"
 import * as Resilience from "@wedsync/core/Resilience"
+import * as WeddingContext from "@wedsync/core/WeddingContext"
 import * as Notifications from "../src/Notifications.ts"
 
 const resilience = Resilience.layerMemory({ random: () => 0 }).pipe(
@@ -43,12 +44,31 @@ describe("Notifications attempts", () => {
           providers: Failover.fromServices("email", [email("flaky", reset), email("backup", undefined)])
         }
       })
-      const sent = yield* notifications.send(ana, reminder, { channels: ["email"] })
+      // Held by default: flaky may have sent it, and it has no lookup.
+      const held = yield* Effect.flip(notifications.send(ana, reminder, { channels: ["email"] }))
       assert.deepStrictEqual(
-        sent.attempts.map(({ provider, outcome, delivery }) => ({ provider, outcome, delivery })),
+        held.attempts.map(({ provider, outcome, delivery, resolution }) => ({
+          provider,
+          outcome,
+          delivery,
+          resolution
+        })),
+        [{ provider: "flaky", outcome: "failed", delivery: "maybeSent", resolution: "unknown" }]
+      )
+      // On the wedding day it fails over, once.
+      const sent = yield* notifications
+        .send(ana, reminder, { channels: ["email"] })
+        .pipe(WeddingContext.provide({ weddingId: "w_1", weddingDate: "1970-01-01", vendorType: "venue" }))
+      assert.deepStrictEqual(
+        sent.attempts.map(({ provider, outcome, delivery, resolution }) => ({
+          provider,
+          outcome,
+          delivery,
+          resolution
+        })),
         [
-          { provider: "flaky", outcome: "failed", delivery: "maybeSent" },
-          { provider: "backup", outcome: "success", delivery: undefined }
+          { provider: "flaky", outcome: "failed", delivery: "maybeSent", resolution: "unknown" },
+          { provider: "backup", outcome: "success", delivery: undefined, resolution: undefined }
         ]
       )
     }).pipe(Effect.provide(resilience))

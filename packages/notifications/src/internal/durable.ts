@@ -88,6 +88,30 @@ export interface OfferInput {
 
 const decodePayload = Schema.decodeUnknownEffect(Payload)
 /** Providers whose answer was about this request (a rejected or invalid recipient): not asked again. */
+/** How long before its record an attempt may have started: the longest policy timeout plus slack. */
+const ATTEMPT_SPAN_MILLIS = 60_000
+
+/**
+ * The providers earlier runs left maybe sent, to be asked before this run
+ * repeats anything: a durable retry never blindly re-sends what a provider
+ * may have taken.
+ */
+const maybeSentIn = (
+  failures: ReadonlyArray<{
+    readonly provider?: string | undefined
+    readonly delivery?: string | undefined
+    readonly at: number
+  }>
+) => {
+  const earliest = new Map<string, number>()
+  for (const failure of failures) {
+    if (failure.provider === undefined || failure.delivery !== "maybeSent") continue
+    const since = Math.max(0, failure.at - ATTEMPT_SPAN_MILLIS)
+    earliest.set(failure.provider, Math.min(earliest.get(failure.provider) ?? since, since))
+  }
+  return [...earliest].map(([provider, since]) => ({ provider, since }))
+}
+
 const refusedIn = (
   failures: ReadonlyArray<{ readonly provider?: string | undefined; readonly reason?: string | undefined }>
 ) => [
@@ -180,7 +204,8 @@ export const handlers: { readonly [operation]: Outbox.Handler<Notifications> } =
         send(payload.recipient, payload.message, {
           channels: payload.channels,
           idempotencyKey: job.id,
-          refusedBy: [...(payload.refusedBy ?? []), ...refusedIn(context.failures)]
+          refusedBy: [...(payload.refusedBy ?? []), ...refusedIn(context.failures)],
+          resolveFirst: maybeSentIn(context.failures)
         })
     )
 }

@@ -108,6 +108,8 @@ export const Attempt = Schema.Struct({
   reason: Schema.optional(Schema.Union([Failover.AttemptReason, ChannelSkipReason])),
   /** On a failed provider attempt: whether the request may have reached the provider. */
   delivery: Failover.Attempt.fields.delivery,
+  /** On a maybe-sent provider attempt: what resolving it found (`MaybeSent.Outcome`). */
+  resolution: Failover.Attempt.fields.resolution,
   durationMillis: Schema.Number
 })
 
@@ -146,7 +148,16 @@ export const SendOptions = Schema.Struct({
    * `min(its policy's timeout, what remains)`; providers reached after it are
    * skipped unmade (`"DeadlineExceeded"`).
    */
-  deadlineMillis: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0)))
+  deadlineMillis: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  /**
+   * Maybe-sent attempts of an earlier run of this send (durable retries pass
+   * them): each provider is asked first whether it has the message (`since`:
+   * when that attempt started, epoch ms), and a found one completes the send
+   * without repeating it. Needs the same `idempotencyKey` as that run.
+   */
+  resolveFirst: Schema.optional(
+    Schema.Array(Schema.Struct({ provider: Schema.String, since: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }))
+  )
 })
 
 /** @since 0.1.0 */
@@ -194,6 +205,10 @@ export class NotificationError extends Schema.TaggedError<NotificationError>(
           `${attempt.provider === undefined ? attempt.channel : `${attempt.channel}/${attempt.provider}`}: ${attempt.reason ?? attempt.outcome}`
       )
       .join(", ")
+    const held = this.attempts.at(-1)
+    if (held?.resolution === "notFound" || held?.resolution === "unknown") {
+      return `notification may have been sent by ${held.provider} on ${held.channel} (${tried}); held unresolved, not repeated: ${this.lastError.message}`
+    }
     return `notification not sent on ${this.channels.join(" or ")} (${tried || "nothing tried"}): ${this.lastError.message}`
   }
 }

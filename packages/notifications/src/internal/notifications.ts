@@ -13,6 +13,8 @@ import type * as DeliveryEvent from "@wedsync/core/DeliveryEvent"
 import * as EmailProvider from "@wedsync/core/EmailProvider"
 import * as Failover from "@wedsync/core/Failover"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
+import * as MaybeSent from "@wedsync/core/MaybeSent"
+import * as ResilienceModule from "@wedsync/core/Resilience"
 import type { Resilience } from "@wedsync/core/Resilience"
 import * as SmsProvider from "@wedsync/core/SmsProvider"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
@@ -188,22 +190,49 @@ const accepted = <A extends { readonly messageId: string }>(served: Failover.Ser
 /** The spec's switch within 10 s: an interactive send's deadline across every channel. @internal */
 export const DEFAULT_DEADLINE_MILLIS = 10_000
 
-/** Sends on one channel through its failover plan, within what remains of the send's deadline. @internal */
+/** A port's resolver for one message, or unknown when it has none. */
+const resolverFor =
+  <M, A>(message: M) =>
+  (
+    port: { readonly resolve?: MaybeSent.Resolver<M, A> | undefined },
+    _error: IntegrationError.IntegrationError,
+    since: number
+  ) =>
+    port.resolve === undefined ? Effect.succeed(MaybeSent.unknown()) : port.resolve(message, since)
+
+/**
+ * Sends on one channel through its failover plan, within what remains of the
+ * send's deadline: a maybe-sent failure is resolved through the provider's
+ * own `resolve`, and at most `maxDuplicates` unresolved ones are passed over.
+ *
+ * @internal
+ */
 export const viaChannel = (
   out: Exclude<Outgoing, { _tag: "Skip" }>,
-  deadlineMillis: number
-): Effect.Effect<Accepted, Failover.FailoverError, Resilience> => {
-  const options = { deadlineMillis }
-  return out._tag === "Email"
+  deadlineMillis: number,
+  maxDuplicates: number
+): Effect.Effect<Accepted, Failover.FailoverError, Resilience> =>
+  out._tag === "Email"
     ? Effect.map(
-        Failover.run(out.config.providers, "send", (email) => email.send(out.message), options),
+        Failover.run(out.config.providers, "send", (email) => email.send(out.message), {
+          deadlineMillis,
+          maxDuplicates,
+          resolve: resolverFor(out.message)
+        }),
         accepted
       )
     : Effect.map(
-        Failover.run(out.config.providers, "send", (sms) => sms.send(out.message), options),
+        Failover.run(out.config.providers, "send", (sms) => sms.send(out.message), {
+          deadlineMillis,
+          maxDuplicates,
+          resolve: resolverFor(out.message)
+        }),
         accepted
       )
-}
+
+/** Whether an attempt may have sent the message and nobody could say. @internal */
+export const unresolved = (attempt: { readonly resolution?: MaybeSent.Outcome | undefined }): boolean =>
+  attempt.resolution === "notFound" || attempt.resolution === "unknown"
 
 /**
  * Hands an accepted message to `Deliveries` (the one the layer was built with,
@@ -248,3 +277,42 @@ export const track = (
       )
     }
   )
+
+/**
+ * Whether `provider` (one of this channel's) has the message after all: a
+ * maybe-sent attempt of an earlier run, resolved before this run repeats
+ * anything. Runs on the provider's `"status"` circuit; a failed or missing
+ * lookup is `undefined`, as is "not found".
+ *
+ * @internal
+ */
+export const resolveEarlier = (
+  out: Exclude<Outgoing, { _tag: "Skip" }>,
+  provider: string,
+  since: number
+): Effect.Effect<{ readonly messageId: string } | undefined, never, Resilience> => {
+  const ask = <M, A extends { readonly messageId: string }>(
+    steps: ReadonlyArray<{ readonly provider: string; readonly resolve?: MaybeSent.Resolver<M, A> | undefined }>,
+    message: M
+  ) => {
+    const step = steps.find((candidate) => candidate.provider === provider)
+    if (step?.resolve === undefined) return Effect.succeed(undefined)
+    return step.resolve(message, since).pipe(
+      ResilienceModule.protect({
+        service: out._tag === "Email" ? "email" : "sms",
+        provider,
+        operation: "send.resolve",
+        circuit: "status",
+        idempotent: true
+      }),
+      Effect.map((resolution) => (resolution._tag === "Found" ? resolution.value : undefined)),
+      Effect.catch(() => Effect.succeed(undefined))
+    )
+  }
+  return out._tag === "Email"
+    ? ask(out.config.providers.steps.filter(isPort), out.message)
+    : ask(out.config.providers.steps.filter(isPort), out.message)
+}
+
+const isPort = <S extends Failover.Port>(step: S | Failover.BrokenStep): step is S =>
+  !(step instanceof Failover.BrokenStep)
