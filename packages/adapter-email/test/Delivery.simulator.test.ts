@@ -36,8 +36,7 @@ DeliveryContract.suite({
   failedSend: (sim, baseUrl, timeout: Duration.Duration) =>
     failedSend(
       Resend.layer({ baseUrl, apiKey: Redacted.make((sim.credentials as ResendSim.Credentials).apiKey), timeout })
-    ),
-  refused: "maybeSent"
+    )
 })
 
 DeliveryContract.suite({

@@ -19,7 +19,7 @@
 import { Auth } from "@vonage/auth"
 import { SMS } from "@vonage/sms"
 import { type Config, Duration, Effect, Layer, Option, Redacted, Result } from "effect"
-import { AbortSignals, AdapterConfig, type IntegrationError, MaybeSent, SmsProvider } from "@wedsync/core"
+import { AbortSignals, AdapterConfig, type IntegrationError, MaybeSent, SmsProvider, Wire } from "@wedsync/core"
 import type * as VonageReceipts from "./VonageReceipts.ts"
 import * as Segments from "./internal/segments.ts"
 import { classify, type Failure } from "./internal/vonageErrors.ts"
@@ -145,28 +145,36 @@ const settings = (options: Options): AdapterConfig.Check<Settings> => {
 
 const service = ({ auth, apiSecret, baseUrl, timeoutMillis, maxSegments, receipts, receiptWaitMillis }: Settings) => {
   const request = (message: SmsProvider.SmsMessage) =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        let sms: CallSms | undefined
-        try {
-          sms = new CallSms(auth, baseUrl, signal, timeoutMillis)
-          const response = await sms.send({
-            // The SMS API takes numbers without the leading "+".
-            to: message.to.replace(/^\+/, ""),
-            from: message.from.replace(/^\+/, ""),
-            text: message.body,
-            ...(message.idempotencyKey === undefined ? {} : { clientRef: message.idempotencyKey }),
-            ...(message.statusCallbackUrl === undefined ? {} : { callback: message.statusCallbackUrl })
-          })
-          const messageId = response?.messages?.[0]?.messageId
-          if (typeof messageId !== "string" || messageId === "") throw new TypeError("no message-id in the answer")
-          return { messageId, segments: response.messages.length }
-        } catch (cause) {
-          throw { ...(await failureOf(cause)), sent: sms?.sent === true, secrets: [apiSecret] }
-        }
-      },
-      catch: (failure) => classify("send", isFailure(failure) ? failure : { cause: failure }, timeoutMillis)
-    }).pipe(
+    Wire.track((progress) =>
+      Effect.tryPromise({
+        try: (signal) =>
+          Wire.within(progress, async () => {
+            let sms: CallSms | undefined
+            try {
+              sms = new CallSms(auth, baseUrl, signal, timeoutMillis)
+              const response = await sms.send({
+                // The SMS API takes numbers without the leading "+".
+                to: message.to.replace(/^\+/, ""),
+                from: message.from.replace(/^\+/, ""),
+                text: message.body,
+                ...(message.idempotencyKey === undefined ? {} : { clientRef: message.idempotencyKey }),
+                ...(message.statusCallbackUrl === undefined ? {} : { callback: message.statusCallbackUrl })
+              })
+              const messageId = response?.messages?.[0]?.messageId
+              if (typeof messageId !== "string" || messageId === "") throw new TypeError("no message-id in the answer")
+              return { messageId, segments: response.messages.length }
+            } catch (cause) {
+              throw { ...(await failureOf(cause)), sent: sms?.sent === true, secrets: [apiSecret] }
+            }
+          }),
+        catch: (failure) =>
+          classify(
+            "send",
+            { ...(isFailure(failure) ? failure : { cause: failure }), written: progress.written },
+            timeoutMillis
+          )
+      })
+    ).pipe(
       // Nothing thrown in a call escapes as a defect.
       Effect.catchDefect((defect) => Effect.fail(AdapterConfig.fromDefect("vonage", "send", defect, [apiSecret]))),
       Effect.map(

@@ -17,7 +17,7 @@
  * @internal
  */
 import { Duration, Effect, Redacted, Result } from "effect"
-import { AbortSignals, AdapterConfig, IntegrationError } from "@wedsync/core"
+import { AbortSignals, AdapterConfig, IntegrationError, Wire } from "@wedsync/core"
 import { ServerClient } from "postmark"
 import { parseRetryAfter } from "./answer.ts"
 import { classify } from "./postmarkErrors.ts"
@@ -122,18 +122,21 @@ const caller = (serverToken: string, base: URL, timeout: Duration.Duration): Cal
   const call: Call = (operation, run) =>
     Effect.suspend(() => {
       const exchange: Exchange = {}
-      return Effect.tryPromise({
-        try: (signal) => run(client(signal, exchange)),
-        // The SDK's timeout signal may fire during fetch or while it reads the body.
-        catch: (cause) =>
-          classify(operation, cause, {
-            ...exchange,
-            requested: exchange.requested === true,
-            timedOut: exchange.timeoutSignal?.aborted === true,
-            timeout,
-            secrets: [serverToken]
-          })
-      }).pipe(Effect.map((value) => ({ value, status: exchange.status })))
+      return Wire.track((progress) =>
+        Effect.tryPromise({
+          try: (signal) => Wire.within(progress, () => run(client(signal, exchange))),
+          // The SDK's timeout signal may fire during fetch or while it reads the body.
+          catch: (cause) =>
+            classify(operation, cause, {
+              ...exchange,
+              requested: exchange.requested === true,
+              timedOut: exchange.timeoutSignal?.aborted === true,
+              timeout,
+              secrets: [serverToken],
+              written: progress.written
+            })
+        })
+      ).pipe(Effect.map((value) => ({ value, status: exchange.status })))
     }).pipe(
       // Nothing thrown in a call escapes as a defect.
       Effect.catchDefect((defect) => Effect.fail(AdapterConfig.fromDefect(PROVIDER, operation, defect, [serverToken])))

@@ -24,6 +24,8 @@ export interface Observed {
   readonly requested?: boolean | undefined
   /** The code of the network error `fetch` rejected with (`ECONNREFUSED`, `ECONNRESET`…), if it did. */
   readonly networkCode?: string | undefined
+  /** Whether the request reached the wire (`Wire.track`); `false`: nothing of it was written. */
+  readonly written?: boolean | undefined
 }
 
 /**
@@ -96,7 +98,10 @@ export const classify = (operation: string, cause: unknown, observed: Observed):
   const description = scrub(error?.message, observed.secrets ?? [])
   if (observed.timedOut) {
     const timedOut = new IntegrationError.TimedOut({ timeout: observed.timeout })
-    return IntegrationError.make("postmark", operation, timedOut, { delivery: "maybeSent" })
+    // Timed out connecting, nothing written: not sent.
+    return IntegrationError.make("postmark", operation, timedOut, {
+      delivery: observed.written === false ? "notSent" : "maybeSent"
+    })
   }
   // Refused, reset, or a fetch failure: the SDK's statusCode 0.
   const reason =
@@ -123,7 +128,9 @@ export const classify = (operation: string, cause: unknown, observed: Observed):
 export const deliveryFor = (status: number | undefined, observed: Observed): IntegrationError.Delivery =>
   status !== undefined
     ? IntegrationError.deliveryOfStatus(status)
-    : IntegrationError.deliveryOfNetworkCode(observed.networkCode)
+    : observed.written === false
+      ? "notSent"
+      : IntegrationError.deliveryOfNetworkCode(observed.networkCode)
 
 /**
  * Classifies one refused message of a batch: the batch answered HTTP 200 and

@@ -14,7 +14,7 @@
  * @internal
  */
 import { Duration, Effect, Redacted, Result } from "effect"
-import { AbortSignals, AdapterConfig, type IntegrationError } from "@wedsync/core"
+import { AbortSignals, AdapterConfig, type IntegrationError, Wire } from "@wedsync/core"
 import { Resend as ResendSdk } from "resend"
 import { classify, type Headers, type ResendError } from "./resendErrors.ts"
 
@@ -100,18 +100,26 @@ export const connect = (options: ConnectionOptions): AdapterConfig.Check<Call> =
   const call: Call = (operation, request, byName) =>
     Effect.suspend(() => {
       const timer = AbortSignals.timeout(timeout)
-      const context = () => ({ timedOut: timer.aborted, timeout, secrets: [apiKey], byName })
-      return Effect.tryPromise({
-        try: (signal) => request(sdk, AbortSignals.join(signal, timer)),
-        // The SDK returns its failures; a rejection here is a bug in it, treated as an unreadable answer.
-        catch: () => classify(operation, { name: "application_error", statusCode: null }, null, context())
-      }).pipe(
-        Effect.flatMap((result) =>
-          result.error !== null || result.data === null
-            ? Effect.fail(classify(operation, result.error ?? {}, result.headers, context()))
-            : Effect.succeed(result.data)
+      return Wire.track((progress) => {
+        const context = () => ({
+          timedOut: timer.aborted,
+          timeout,
+          secrets: [apiKey],
+          byName,
+          written: progress.written
+        })
+        return Effect.tryPromise({
+          try: (signal) => Wire.within(progress, () => request(sdk, AbortSignals.join(signal, timer))),
+          // The SDK returns its failures; a rejection here is a bug in it, treated as an unreadable answer.
+          catch: () => classify(operation, { name: "application_error", statusCode: null }, null, context())
+        }).pipe(
+          Effect.flatMap((result) =>
+            result.error !== null || result.data === null
+              ? Effect.fail(classify(operation, result.error ?? {}, result.headers, context()))
+              : Effect.succeed(result.data)
+          )
         )
-      )
+      })
     }).pipe(
       // Nothing thrown in a call escapes as a defect.
       Effect.catchDefect((defect) => Effect.fail(AdapterConfig.fromDefect(PROVIDER, operation, defect, [apiKey])))

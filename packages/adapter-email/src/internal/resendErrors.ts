@@ -32,6 +32,8 @@ export interface Context {
   readonly secrets?: ReadonlyArray<string> | undefined
   /** Reasons for error names that mean something else for this operation (a lookup's `not_found`). */
   readonly byName?: Readonly<Record<string, IntegrationError.AnswerReasonTag>> | undefined
+  /** Whether the request reached the wire (`Wire.track`); `false`: nothing of it was written. */
+  readonly written?: boolean | undefined
 }
 
 /**
@@ -111,14 +113,20 @@ export const classify = (
   }
   if (context.timedOut === true && context.timeout !== undefined) {
     const timedOut = new IntegrationError.TimedOut({ timeout: context.timeout })
-    return IntegrationError.make("resend", operation, timedOut, { delivery: "maybeSent" })
+    // Timed out connecting, nothing written: not sent.
+    return IntegrationError.make("resend", operation, timedOut, {
+      delivery: context.written === false ? "notSent" : "maybeSent"
+    })
   }
   const override = error.name === undefined ? undefined : context.byName?.[error.name]
   const reason = IntegrationError.reasonFor(override ?? tagFor(error.name, status), {
     description: scrub(error.message, context.secrets ?? []),
     retryAfter: parseRetryAfter(headers?.["retry-after"])
   })
-  return IntegrationError.make("resend", operation, reason, { ...details, delivery: deliveryFor(error.name, status) })
+  return IntegrationError.make("resend", operation, reason, {
+    ...details,
+    delivery: deliveryFor(error.name, status, context.written)
+  })
 }
 
 /**
@@ -129,7 +137,8 @@ export const classify = (
  * answer: it folds a refused connection, a reset after the request was
  * written and an unreadable 2xx into one `application_error` with no cause to
  * tell them apart, so maybe sent (a repeat with the message's idempotency key
- * is accepted once by Resend).
+ * is accepted once by Resend), unless `written` (`Wire.track`) says no byte
+ * of the request went out (a refused connection, a connect that timed out).
  *
  * @example
  * ```ts
@@ -139,9 +148,13 @@ export const classify = (
  * ```
  * @internal
  */
-export const deliveryFor = (name: string | undefined, status?: number | undefined): IntegrationError.Delivery =>
+export const deliveryFor = (
+  name: string | undefined,
+  status?: number | undefined,
+  written?: boolean | undefined
+): IntegrationError.Delivery =>
   status !== undefined
     ? IntegrationError.deliveryOfStatus(status)
-    : name === undefined || name === "application_error"
+    : (name === undefined || name === "application_error") && written !== false
       ? "maybeSent"
       : "notSent"

@@ -15,7 +15,7 @@
  * defect.
  */
 import { Duration, Effect, Redacted, Result } from "effect"
-import { AdapterConfig, type IntegrationError } from "@wedsync/core"
+import { AdapterConfig, type IntegrationError, Wire } from "@wedsync/core"
 import twilio from "twilio"
 import { classify, codeReasons, type Failure } from "./twilioErrors.ts"
 
@@ -118,29 +118,34 @@ export const connect = (options: CallOptions): AdapterConfig.Check<Call> => Resu
 const caller =
   ({ accountSid, authToken, baseUrl, timeoutMillis }: Settings): Call =>
   (operation, use, codes = codeReasons) =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        let httpClient: CallClient | undefined
-        try {
-          httpClient = new CallClient(baseUrl, signal, timeoutMillis)
-          return await use(twilio(accountSid, authToken, { httpClient, autoRetry: false }))
-        } catch (cause) {
-          throw {
-            cause,
-            headers: httpClient?.lastResponse?.headers,
-            sent: httpClient?.sent === true
-          } satisfies Failure
-        }
-      },
-      catch: (failure) =>
-        classify(
-          operation,
-          isFailure(failure) ? { ...failure, secrets: [authToken] } : { cause: failure, headers: undefined },
-          timeoutMillis,
-          Date.now(),
-          codes
-        )
-    }).pipe(
+    Wire.track((progress) =>
+      Effect.tryPromise({
+        try: (signal) =>
+          Wire.within(progress, async () => {
+            let httpClient: CallClient | undefined
+            try {
+              httpClient = new CallClient(baseUrl, signal, timeoutMillis)
+              return await use(twilio(accountSid, authToken, { httpClient, autoRetry: false }))
+            } catch (cause) {
+              throw {
+                cause,
+                headers: httpClient?.lastResponse?.headers,
+                sent: httpClient?.sent === true
+              } satisfies Failure
+            }
+          }),
+        catch: (failure) =>
+          classify(
+            operation,
+            isFailure(failure)
+              ? { ...failure, written: progress.written, secrets: [authToken] }
+              : { cause: failure, headers: undefined, written: progress.written },
+            timeoutMillis,
+            Date.now(),
+            codes
+          )
+      })
+    ).pipe(
       // Nothing thrown in a call escapes as a defect.
       Effect.catchDefect((defect) => Effect.fail(AdapterConfig.fromDefect(PROVIDER, operation, defect, [authToken])))
     )

@@ -17,6 +17,8 @@ export interface Failure {
   readonly headers?: Readonly<Record<string, unknown>> | undefined
   /** Whether a request went out; `false` when the SDK or our code threw first. */
   readonly sent?: boolean | undefined
+  /** Whether the request reached the wire (`Wire.track`); `false`: a timeout or abort came before any byte went out. */
+  readonly written?: boolean | undefined
   /** Values that must never appear in the error (the Auth Token). */
   readonly secrets?: ReadonlyArray<string> | undefined
 }
@@ -129,7 +131,8 @@ export const classify = (
       "twilio",
       operation,
       new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) }),
-      { delivery: "maybeSent" }
+      // Timed out connecting, nothing written: not sent.
+      { delivery: failure.written === false ? "notSent" : "maybeSent" }
     )
   }
   if (failure.sent === false && !isAxiosError(cause) && !isCanceled(cause)) {
@@ -164,7 +167,7 @@ export const classify = (
  * ```
  */
 export const deliveryOfFailure = (failure: Failure): IntegrationError.Delivery =>
-  failure.sent === false
+  failure.sent === false || failure.written === false
     ? "notSent"
     : isAxiosError(failure.cause)
       ? IntegrationError.deliveryOfNetworkCode(failure.cause.code)

@@ -19,6 +19,8 @@ export interface Failure {
   readonly body?: string | undefined
   /** Whether a request went out; `false` when the SDK or our code threw first. */
   readonly sent?: boolean | undefined
+  /** Whether the request reached the wire (`Wire.track`); `false`: a timeout or abort came before any byte went out. */
+  readonly written?: boolean | undefined
   /** Values that must never appear in the error (the API secret). */
   readonly secrets?: ReadonlyArray<string> | undefined
 }
@@ -147,7 +149,8 @@ export const classify = (
       "vonage",
       operation,
       new IntegrationError.TimedOut({ timeout: Duration.millis(timeoutMillis) }),
-      { delivery: "maybeSent" }
+      // Timed out connecting, nothing written: not sent.
+      { delivery: failure.written === false ? "notSent" : "maybeSent" }
     )
   }
   if (failure.sent === false) {
@@ -158,6 +161,9 @@ export const classify = (
   const network = cause instanceof TypeError && cause.message === "fetch failed"
   const description = network ? "network error" : "Vonage answered with something unexpected"
   // By the network error's code, not its words; an unreadable answer (no code) came after the request: maybe sent.
-  const delivery = IntegrationError.deliveryOfNetworkCode(IntegrationError.networkCodeOf(cause))
+  const delivery =
+    failure.written === false
+      ? "notSent"
+      : IntegrationError.deliveryOfNetworkCode(IntegrationError.networkCodeOf(cause))
   return IntegrationError.make("vonage", operation, new IntegrationError.Unavailable({ description }), { delivery })
 }

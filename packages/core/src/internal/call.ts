@@ -26,6 +26,7 @@ import { disabledError } from "./overrides/apply.ts"
 import { probe } from "./probe.ts"
 import { correlation, rejection } from "./refusal.ts"
 import { syncFromStore, trip } from "./sharedState.ts"
+import { progressOf, timedOut as timedOutDelivery } from "../Wire.ts"
 
 /**
  * Runs `effect` under every guard, with in-call retry until `deadlineAt`.
@@ -238,7 +239,8 @@ const call = <A, R>(
                 state.provider,
                 guard.operation,
                 new IntegrationError.TimedOut({ timeout: Duration.millis(timeout) }),
-                { correlationId: correlation(fiber), delivery: "maybeSent" }
+                // Not sent when the adapter tracked its request and nothing of it was written.
+                { correlationId: correlation(fiber), delivery: timedOutDelivery(progressOf(current)) }
               )
             } else {
               const found = Cause.findErrorOption(exit.cause)

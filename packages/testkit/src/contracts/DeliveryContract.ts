@@ -2,8 +2,10 @@
  * Sent, not sent, or maybe sent: the checks every provider adapter's failed
  * call must pass against its simulator, whatever the port. Every catalogue
  * error (a 5xx `maybeSent`, anything else `notSent`), a 429 (`notSent`), the
- * network faults that strike after the request was written (`maybeSent`) and
- * a refused connection (`notSent`, unless the SDK hides the refusal). Each
+ * network faults that strike after the request was written (`maybeSent`), a
+ * refused connection (`notSent`, unless the SDK hides the refusal) and a
+ * timeout before any byte was written (`notSent`: the adapter tracks its
+ * request with core's `Wire`). Each
  * adapter package calls `suite` once per provider, so a new adapter gets the
  * same checks without copying them.
  *
@@ -24,6 +26,7 @@
 import type { IntegrationError } from "@wedsync/core"
 import { Duration } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import * as Network from "../Network.ts"
 import * as Faults from "../Faults.ts"
 import * as Simulator from "../Simulator.ts"
 
@@ -104,6 +107,17 @@ export const suite = (options: Options): void => {
       const failed = await failedSend(sim, `http://127.0.0.1:${port}`, Duration.seconds(5))
       expect(failed.reason._tag).toBe("Unavailable")
       expect(failed.delivery).toBe(refused)
+    })
+
+    it("a timeout before any byte was written (a connect that never completes) is notSent", async () => {
+      const unreachable = await Network.unreachable()
+      try {
+        const failed = await failedSend(sim, unreachable.url, Duration.millis(300))
+        expect(failed.reason._tag).toBe("TimedOut")
+        expect(failed.delivery).toBe("notSent")
+      } finally {
+        expect((await unreachable.close()).bytesReceived).toBe(0)
+      }
     })
   })
 }
