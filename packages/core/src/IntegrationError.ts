@@ -35,9 +35,9 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Equal, Hash, Schema } from "effect"
+import { Duration, Schema } from "effect"
 import { Delivery } from "./internal/delivery.ts"
-import { hashOfFields, OptionalText, sameFields } from "./internal/errorFields.ts"
+import { failureClass, OptionalText, trusted } from "./internal/errorFields.ts"
 import {
   BulkheadFull,
   CircuitOpen,
@@ -153,9 +153,8 @@ export const familyOf = (tag: string): Family | undefined =>
  *
  * @since 0.1.0
  */
-export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wedsync/core/IntegrationError")(
-  "IntegrationError",
-  {
+export class IntegrationError extends failureClass(
+  Schema.TaggedError<IntegrationError>("@wedsync/core/IntegrationError")("IntegrationError", {
     provider: Schema.String,
     operation: Schema.String,
     reason: Reason,
@@ -164,7 +163,7 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
     requestId: OptionalText,
     correlationId: OptionalText,
     delivery: Schema.optional(Delivery)
-  }
+  })
 ) {
   /** Whether a later attempt at the same provider may succeed. */
   get isRetryable(): boolean {
@@ -198,12 +197,6 @@ export class IntegrationError extends Schema.TaggedError<IntegrationError>("@wed
   get retryAfter(): Duration.Duration | undefined {
     return "retryAfter" in this.reason ? this.reason.retryAfter : undefined
   }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return sameFields(this, that)
-  }
-  [Hash.symbol](): number {
-    return hashOfFields(this)
-  }
   override get message(): string {
     const status =
       this.status === undefined ? "" : ` (HTTP ${this.status}${this.providerCode ? ` ${this.providerCode}` : ""})`
@@ -230,8 +223,45 @@ export const deliveryOf = (error: IntegrationError): Delivery | undefined =>
 /** Whether a value is an {@link IntegrationError}. @since 0.1.0 */
 export const isIntegrationError = (u: unknown): u is IntegrationError => u instanceof IntegrationError
 
+const reasonClasses: { readonly [Tag in ReasonTag]: new (...args: Array<never>) => Reason } = {
+  RateLimited,
+  Unavailable,
+  TimedOut,
+  CircuitOpen,
+  BulkheadFull,
+  Unauthorized,
+  Misconfigured,
+  Disabled,
+  Rejected,
+  InvalidRequest,
+  SignatureInvalid,
+  PayloadInvalid
+}
+
+// What the schema would check of `make`'s arguments, checked by hand: the types say it, a caller in plain JS may not.
+const isReasonInstance = (reason: unknown): reason is Reason => {
+  const tag = typeof reason === "object" && reason !== null ? (reason as { readonly _tag?: unknown })._tag : undefined
+  return (
+    typeof tag === "string" && Object.hasOwn(reasonClasses, tag) && reason instanceof reasonClasses[tag as ReasonTag]
+  )
+}
+const isOptional = (value: unknown, type: "string" | "number") => value === undefined || typeof value === type
+const isDetails = (details: NonNullable<Parameters<typeof make>[3]>) =>
+  isOptional(details.status, "number") &&
+  isOptional(details.providerCode, "string") &&
+  isOptional(details.requestId, "string") &&
+  isOptional(details.correlationId, "string") &&
+  (details.delivery === undefined || details.delivery === "notSent" || details.delivery === "maybeSent")
+
 /**
  * Builds an `IntegrationError` from its parts.
+ *
+ * Its arguments are already typed (the reason is an instance its own
+ * constructor validated), so it checks them by hand and builds the error
+ * without the schema's constructor: no second parse of the fields, no stack
+ * capture. The error is indistinguishable from a constructed one (its
+ * `stack` is the first line only, as every `IntegrationError`'s). Anything
+ * the checks refuse goes through the constructor, which rejects it as before.
  *
  * @example
  * ```ts
@@ -250,17 +280,35 @@ export const make = (
     readonly correlationId?: string | undefined
     readonly delivery?: Delivery | undefined
   }
-): IntegrationError =>
-  new IntegrationError({
-    provider,
-    operation,
-    reason,
-    ...(details?.status === undefined ? {} : { status: details.status }),
-    ...(details?.providerCode === undefined ? {} : { providerCode: details.providerCode }),
-    ...(details?.requestId === undefined ? {} : { requestId: details.requestId }),
-    ...(details?.correlationId === undefined ? {} : { correlationId: details.correlationId }),
-    ...(details?.delivery === undefined ? {} : { delivery: details.delivery })
-  })
+): IntegrationError => {
+  if (
+    typeof provider !== "string" ||
+    typeof operation !== "string" ||
+    !isReasonInstance(reason) ||
+    (details !== undefined && !isDetails(details))
+  ) {
+    return new IntegrationError({
+      provider,
+      operation,
+      reason,
+      ...(details?.status === undefined ? {} : { status: details.status }),
+      ...(details?.providerCode === undefined ? {} : { providerCode: details.providerCode }),
+      ...(details?.requestId === undefined ? {} : { requestId: details.requestId }),
+      ...(details?.correlationId === undefined ? {} : { correlationId: details.correlationId }),
+      ...(details?.delivery === undefined ? {} : { delivery: details.delivery })
+    })
+  }
+  // In the schema's order, as the constructor lays them out: `toJSON`, encoding and hashing see the same keys.
+  const fields: Record<string, unknown> = { _tag: "IntegrationError", provider, operation, reason }
+  if (details !== undefined) {
+    if (details.status !== undefined) fields.status = details.status
+    if (details.providerCode !== undefined) fields.providerCode = details.providerCode
+    if (details.requestId !== undefined) fields.requestId = details.requestId
+    if (details.correlationId !== undefined) fields.correlationId = details.correlationId
+    if (details.delivery !== undefined) fields.delivery = details.delivery
+  }
+  return trusted<IntegrationError>(IntegrationError.prototype, fields)
+}
 
 /**
  * The reasons an adapter gives a provider's answer (the others come from core:
@@ -276,6 +324,15 @@ export type AnswerReasonTag =
   | "Misconfigured"
   | "Rejected"
   | "InvalidRequest"
+
+const answerTags: Record<AnswerReasonTag, true> = {
+  RateLimited: true,
+  Unavailable: true,
+  Unauthorized: true,
+  Misconfigured: true,
+  Rejected: true,
+  InvalidRequest: true
+}
 
 /**
  * Builds the reason for a classified provider answer, so an adapter's
@@ -293,20 +350,33 @@ export const reasonFor = (
   tag: AnswerReasonTag,
   details: { readonly description?: string | undefined; readonly retryAfter?: Duration.Duration | undefined } = {}
 ): Reason => {
-  const description = details.description === undefined ? {} : { description: details.description }
-  const wait = details.retryAfter === undefined ? description : { ...description, retryAfter: details.retryAfter }
+  const { description, retryAfter } = details
+  const waits = tag === "RateLimited" || tag === "Unavailable"
+  if (
+    Object.hasOwn(answerTags, tag) &&
+    isOptional(description, "string") &&
+    (!waits || retryAfter === undefined || Duration.isDuration(retryAfter))
+  ) {
+    // Typed parts, checked above: built as `make` builds, in the schema's order (`_tag`, `retryAfter`, `description`).
+    const fields: Record<string, unknown> = { _tag: tag }
+    if (waits && retryAfter !== undefined) fields.retryAfter = retryAfter
+    if (description !== undefined) fields.description = description
+    return trusted<Reason>(reasonClasses[tag].prototype, fields)
+  }
+  const text = description === undefined ? {} : { description }
+  const wait = retryAfter === undefined ? text : { ...text, retryAfter }
   switch (tag) {
     case "RateLimited":
       return new RateLimited(wait)
     case "Unavailable":
       return new Unavailable(wait)
     case "Unauthorized":
-      return new Unauthorized(description)
+      return new Unauthorized(text)
     case "Misconfigured":
-      return new Misconfigured(description)
+      return new Misconfigured(text)
     case "Rejected":
-      return new Rejected(description)
+      return new Rejected(text)
     case "InvalidRequest":
-      return new InvalidRequest(description)
+      return new InvalidRequest(text)
   }
 }

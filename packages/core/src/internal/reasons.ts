@@ -1,12 +1,13 @@
 /**
  * The reasons an integration call fails for, one class each, with the family
  * that fixes what retry and failover do. `IntegrationError` re-exports them;
- * see its module for the table.
+ * see its module for the table. Each is a `failureClass` (errorFields.ts): no
+ * call-site stack, equality by class and fields.
  *
  * @internal
  */
-import { Duration, Equal, Hash, Schema } from "effect"
-import { hashOfFields, OptionalText, sameFields } from "./errorFields.ts"
+import { Duration, Schema } from "effect"
+import { failureClass, OptionalDuration, OptionalText } from "./errorFields.ts"
 
 /**
  * The family of a reason: what retry and failover do with it. `"operator"` is
@@ -19,14 +20,14 @@ import { hashOfFields, OptionalText, sameFields } from "./errorFields.ts"
  */
 export type Family = "transient" | "provider" | "operator" | "request" | "webhook"
 
-const OptionalDuration = Schema.optional(Schema.Duration)
-
 /** The provider asked us to slow down (HTTP 429, Twilio 20429, Google 403 rateLimitExceeded). @since 0.1.0 */
-export class RateLimited extends Schema.Error<RateLimited>("@wedsync/core/IntegrationError/RateLimited")({
-  _tag: Schema.tag("RateLimited"),
-  retryAfter: OptionalDuration,
-  description: OptionalText
-}) {
+export class RateLimited extends failureClass(
+  Schema.Error<RateLimited>("@wedsync/core/IntegrationError/RateLimited")({
+    _tag: Schema.tag("RateLimited"),
+    retryAfter: OptionalDuration,
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "transient"
   }
@@ -42,11 +43,13 @@ export class RateLimited extends Schema.Error<RateLimited>("@wedsync/core/Integr
 }
 
 /** The provider could not be reached or failed on its side (5xx, refused, reset). @since 0.1.0 */
-export class Unavailable extends Schema.Error<Unavailable>("@wedsync/core/IntegrationError/Unavailable")({
-  _tag: Schema.tag("Unavailable"),
-  retryAfter: OptionalDuration,
-  description: OptionalText
-}) {
+export class Unavailable extends failureClass(
+  Schema.Error<Unavailable>("@wedsync/core/IntegrationError/Unavailable")({
+    _tag: Schema.tag("Unavailable"),
+    retryAfter: OptionalDuration,
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "transient"
   }
@@ -62,10 +65,12 @@ export class Unavailable extends Schema.Error<Unavailable>("@wedsync/core/Integr
 }
 
 /** The call did not finish within the policy's timeout; the request was aborted. @since 0.1.0 */
-export class TimedOut extends Schema.Error<TimedOut>("@wedsync/core/IntegrationError/TimedOut")({
-  _tag: Schema.tag("TimedOut"),
-  timeout: Schema.Duration
-}) {
+export class TimedOut extends failureClass(
+  Schema.Error<TimedOut>("@wedsync/core/IntegrationError/TimedOut")({
+    _tag: Schema.tag("TimedOut"),
+    timeout: Schema.Duration
+  })
+) {
   get family(): Family {
     return "transient"
   }
@@ -81,11 +86,13 @@ export class TimedOut extends Schema.Error<TimedOut>("@wedsync/core/IntegrationE
 }
 
 /** The provider's circuit is open (or half-open with its probe running): the call was not made. @since 0.1.0 */
-export class CircuitOpen extends Schema.Error<CircuitOpen>("@wedsync/core/IntegrationError/CircuitOpen")({
-  _tag: Schema.tag("CircuitOpen"),
-  key: Schema.String,
-  retryAfter: OptionalDuration
-}) {
+export class CircuitOpen extends failureClass(
+  Schema.Error<CircuitOpen>("@wedsync/core/IntegrationError/CircuitOpen")({
+    _tag: Schema.tag("CircuitOpen"),
+    key: Schema.String,
+    retryAfter: OptionalDuration
+  })
+) {
   get family(): Family {
     return "transient"
   }
@@ -102,21 +109,17 @@ export class CircuitOpen extends Schema.Error<CircuitOpen>("@wedsync/core/Integr
   override get message(): string {
     return `circuit ${this.key} is open`
   }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return sameFields(this, that)
-  }
-  [Hash.symbol](): number {
-    return hashOfFields(this)
-  }
 }
 
 /** The provider's bulkhead and its waiting queue are full: the call was not made. @since 0.1.0 */
-export class BulkheadFull extends Schema.Error<BulkheadFull>("@wedsync/core/IntegrationError/BulkheadFull")({
-  _tag: Schema.tag("BulkheadFull"),
-  key: Schema.String,
-  limit: Schema.Number,
-  queue: Schema.Number
-}) {
+export class BulkheadFull extends failureClass(
+  Schema.Error<BulkheadFull>("@wedsync/core/IntegrationError/BulkheadFull")({
+    _tag: Schema.tag("BulkheadFull"),
+    key: Schema.String,
+    limit: Schema.Number,
+    queue: Schema.Number
+  })
+) {
   get family(): Family {
     return "transient"
   }
@@ -136,10 +139,12 @@ export class BulkheadFull extends Schema.Error<BulkheadFull>("@wedsync/core/Inte
 }
 
 /** Our credentials were refused (401, Twilio 20003, Vonage status 4). The backup has its own account. @since 0.1.0 */
-export class Unauthorized extends Schema.Error<Unauthorized>("@wedsync/core/IntegrationError/Unauthorized")({
-  _tag: Schema.tag("Unauthorized"),
-  description: OptionalText
-}) {
+export class Unauthorized extends failureClass(
+  Schema.Error<Unauthorized>("@wedsync/core/IntegrationError/Unauthorized")({
+    _tag: Schema.tag("Unauthorized"),
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "provider"
   }
@@ -160,10 +165,12 @@ export class Unauthorized extends Schema.Error<Unauthorized>("@wedsync/core/Inte
  *
  * @since 0.1.0
  */
-export class Misconfigured extends Schema.Error<Misconfigured>("@wedsync/core/IntegrationError/Misconfigured")({
-  _tag: Schema.tag("Misconfigured"),
-  description: OptionalText
-}) {
+export class Misconfigured extends failureClass(
+  Schema.Error<Misconfigured>("@wedsync/core/IntegrationError/Misconfigured")({
+    _tag: Schema.tag("Misconfigured"),
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "provider"
   }
@@ -191,12 +198,14 @@ export class Misconfigured extends Schema.Error<Misconfigured>("@wedsync/core/In
  * ```
  * @since 0.1.0
  */
-export class Disabled extends Schema.Error<Disabled>("@wedsync/core/IntegrationError/Disabled")({
-  _tag: Schema.tag("Disabled"),
-  /** The id of the override that disabled it. */
-  overrideId: OptionalText,
-  description: OptionalText
-}) {
+export class Disabled extends failureClass(
+  Schema.Error<Disabled>("@wedsync/core/IntegrationError/Disabled")({
+    _tag: Schema.tag("Disabled"),
+    /** The id of the override that disabled it. */
+    overrideId: OptionalText,
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "operator"
   }
@@ -216,10 +225,12 @@ export class Disabled extends Schema.Error<Disabled>("@wedsync/core/IntegrationE
 }
 
 /** The provider refused this request on its merits (card declined, unsubscribed or invalid recipient). @since 0.1.0 */
-export class Rejected extends Schema.Error<Rejected>("@wedsync/core/IntegrationError/Rejected")({
-  _tag: Schema.tag("Rejected"),
-  description: OptionalText
-}) {
+export class Rejected extends failureClass(
+  Schema.Error<Rejected>("@wedsync/core/IntegrationError/Rejected")({
+    _tag: Schema.tag("Rejected"),
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "request"
   }
@@ -235,11 +246,13 @@ export class Rejected extends Schema.Error<Rejected>("@wedsync/core/IntegrationE
 }
 
 /** The request itself is malformed; every provider would refuse it. @since 0.1.0 */
-export class InvalidRequest extends Schema.Error<InvalidRequest>("@wedsync/core/IntegrationError/InvalidRequest")({
-  _tag: Schema.tag("InvalidRequest"),
-  description: OptionalText,
-  field: OptionalText
-}) {
+export class InvalidRequest extends failureClass(
+  Schema.Error<InvalidRequest>("@wedsync/core/IntegrationError/InvalidRequest")({
+    _tag: Schema.tag("InvalidRequest"),
+    description: OptionalText,
+    field: OptionalText
+  })
+) {
   get family(): Family {
     return "request"
   }
@@ -255,11 +268,11 @@ export class InvalidRequest extends Schema.Error<InvalidRequest>("@wedsync/core/
 }
 
 /** An inbound webhook's signature, timestamp or credentials did not verify. @since 0.1.0 */
-export class SignatureInvalid extends Schema.Error<SignatureInvalid>("@wedsync/core/IntegrationError/SignatureInvalid")(
-  {
+export class SignatureInvalid extends failureClass(
+  Schema.Error<SignatureInvalid>("@wedsync/core/IntegrationError/SignatureInvalid")({
     _tag: Schema.tag("SignatureInvalid"),
     description: OptionalText
-  }
+  })
 ) {
   get family(): Family {
     return "webhook"
@@ -276,10 +289,12 @@ export class SignatureInvalid extends Schema.Error<SignatureInvalid>("@wedsync/c
 }
 
 /** An inbound webhook verified but its body could not be decoded. @since 0.1.0 */
-export class PayloadInvalid extends Schema.Error<PayloadInvalid>("@wedsync/core/IntegrationError/PayloadInvalid")({
-  _tag: Schema.tag("PayloadInvalid"),
-  description: OptionalText
-}) {
+export class PayloadInvalid extends failureClass(
+  Schema.Error<PayloadInvalid>("@wedsync/core/IntegrationError/PayloadInvalid")({
+    _tag: Schema.tag("PayloadInvalid"),
+    description: OptionalText
+  })
+) {
   get family(): Family {
     return "webhook"
   }

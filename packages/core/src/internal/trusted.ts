@@ -5,30 +5,19 @@
  * holds, so re-validating them is pure cost: measured, `new CircuitOpen` plus
  * `new IntegrationError` take ~13 µs (two schema parses and two stack captures),
  * and even with `disableChecks` and no stack trace ~3 µs, where this takes
- * ~0.8 µs — the whole rejection budget of cockatiel and opossum is ~3.5 µs.
+ * well under 1 µs — the whole rejection budget of cockatiel and opossum is ~3.5 µs.
  * Only public behaviour is relied on, no private symbol of Effect's: the
- * prototype, own enumerable fields (what `toJSON` spreads, and what the
- * classes' own `Equal` and `Hash` compare), and a fixed, non-enumerable
- * `stack`: a rejection happens at the circuit, not at a line of code. The
- * instances are indistinguishable from constructed ones (test/trusted.test.ts).
+ * prototype and own enumerable fields (what `toJSON` spreads, and what the
+ * classes' own `Equal` and `Hash` compare); `stack` is read from the
+ * prototype, `<name>: <message>`, as every `IntegrationError`'s (see
+ * `trusted` and `stackOnRead` in errorFields.ts). The instances are
+ * indistinguishable from constructed ones (test/trusted.test.ts).
  *
  * @internal
  */
 import { Duration } from "effect"
 import * as IntegrationError from "../IntegrationError.ts"
-
-const build = <T extends Error>(prototype: object, fields: Record<string, unknown>): T => {
-  const value = Object.create(prototype) as T
-  Object.assign(value, fields)
-  // Like a constructed error's, `stack` is not enumerable: it stays out of JSON and spreads.
-  Object.defineProperty(value, "stack", {
-    value: `${value.name}: ${value.message}\n    at <circuit rejection>`,
-    writable: true,
-    configurable: true,
-    enumerable: false
-  })
-  return value
-}
+import { trusted } from "./errorFields.ts"
 
 /** An `IntegrationError` with a `CircuitOpen` reason, built from trusted parts. @internal */
 export const circuitOpen = (
@@ -38,12 +27,12 @@ export const circuitOpen = (
   retryAfterMillis: number,
   correlationId: string | undefined
 ): IntegrationError.IntegrationError => {
-  const reason = build<IntegrationError.CircuitOpen>(IntegrationError.CircuitOpen.prototype, {
+  const reason = trusted<IntegrationError.CircuitOpen>(IntegrationError.CircuitOpen.prototype, {
     _tag: "CircuitOpen",
     key,
     retryAfter: Duration.millis(retryAfterMillis)
   })
   const fields: Record<string, unknown> = { _tag: "IntegrationError", provider, operation, reason }
   if (correlationId !== undefined) fields.correlationId = correlationId
-  return build<IntegrationError.IntegrationError>(IntegrationError.IntegrationError.prototype, fields)
+  return trusted<IntegrationError.IntegrationError>(IntegrationError.IntegrationError.prototype, fields)
 }
