@@ -137,7 +137,12 @@ export const distinct = Schema.makeFilter<ReadonlyArray<string>>((channels) =>
 export const SendOptions = Schema.Struct({
   /** The channels to try, in order, each at most once, e.g. `["sms", "email"]`. */
   channels: Schema.NonEmptyArray(Channel).check(distinct),
-  /** Passed to every provider that honours one (Resend; Vonage `client-ref`), the channel appended (`<key>:sms`). */
+  /**
+   * Passed to every provider, the channel appended (`<key>:sms`): Resend's
+   * `Idempotency-Key`, Vonage's `client-ref`, Postmark's `wedsync_ref`
+   * metadata; what a maybe-sent message is found by. A random one when omitted;
+   * give a stable one (a job id) when the send may be repeated later.
+   */
   idempotencyKey: Schema.optional(NonEmptyString),
   /** Providers that refused this recipient before (durable retries pass them): their channel is not asked again. */
   refusedBy: Schema.optional(Schema.Array(Schema.String)),
