@@ -81,6 +81,39 @@ const reminder = { subject: "Final headcount", text: "Please confirm your final 
 const created = (sim: { readonly ledger: { sideEffects(): ReadonlyArray<unknown> } }) => sim.ledger.sideEffects().length
 
 describe("durable notifications", () => {
+  it("a maybe-sent SMS nobody could find is held; the retry finds it at Twilio instead of sending it again", async () => {
+    // Twilio takes the message and the answer is lost; its message list is down for the first lookup only.
+    sims.twilio.faults.add(Faults.rule(Faults.ambiguousCommit, { operation: "messages.create", times: 1 }))
+    sims.twilio.faults.add(Faults.rule(Faults.error("unavailable"), { operation: "messages.list", times: 1 }))
+    const letter = await run(
+      Effect.gen(function* () {
+        yield* Notifications.offer({
+          id: "reminder:w_6:ambiguous",
+          recipient: ana,
+          message: reminder,
+          channels: ["sms", "email"]
+        })
+        yield* Outbox.worker(Notifications.handlers)
+        // the retry's lookup: the second request to the list
+        yield* eventually(
+          Effect.sync(() =>
+            sims.twilio.ledger.requests().filter((request) => request.operation === "messages.list").length >= 2
+              ? true
+              : undefined
+          )
+        )
+        yield* Effect.sleep("200 millis") // room for a wrong second send to show up
+        return yield* deadLetter("reminder:w_6:ambiguous")
+      })
+    )
+    expect(letter).toBeUndefined()
+    expect(created(sims.twilio)).toBe(1)
+    expect(sims.twilio.ledger.requests().filter((request) => request.operation === "messages.create")).toHaveLength(1)
+    // held, not failed over: nothing went to Vonage or to email
+    expect(sims.vonage.ledger.requests()).toHaveLength(0)
+    expect(sims.resend.ledger.requests()).toHaveLength(0)
+  })
+
   it("a total outage defers the send by policy; when Twilio is back it goes out once, by SMS", async () => {
     for (const sim of Object.values(sims)) sim.faults.add(Faults.rule(Faults.error("unavailable")))
     const result = await run(
