@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Faults from "../../src/Faults.ts"
 import * as Simulator from "../../src/Simulator.ts"
 import * as Postmark from "../../src/simulators/postmark.ts"
+import { email, failure } from "../fixtures/postmarkSdk.ts"
 import { type Receiver, startReceiver } from "../fixtures/receiver.ts"
 
 type Running = Simulator.Running<Postmark.State, Postmark.Credentials>
@@ -51,27 +52,6 @@ const client = (options: { readonly timeout?: number; readonly token?: string; r
     requestHost: `127.0.0.1:${options.port ?? sim.port}`,
     timeout: options.timeout ?? 2
   })
-
-const email = (overrides: Record<string, unknown> = {}) => ({
-  From: "WedSync <hello@wedsync.example>",
-  To: "ana@example.com",
-  Subject: "Your tasting is tomorrow",
-  TextBody: "See you at 3 pm.",
-  MessageStream: "outbound",
-  Tag: "reminder",
-  Metadata: { weddingId: "w_1" },
-  ...overrides
-})
-
-const failure = async (promise: Promise<unknown>): Promise<Errors.PostmarkError> => {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(Errors.PostmarkError)
-    return error as Errors.PostmarkError
-  }
-  throw new Error("expected the SDK call to fail")
-}
 
 const eventually = async (check: () => boolean, millis = 2_000) => {
   const until = Date.now() + millis

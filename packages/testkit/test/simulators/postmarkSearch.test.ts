@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Faults from "../../src/Faults.ts"
 import * as Simulator from "../../src/Simulator.ts"
 import * as Postmark from "../../src/simulators/postmark.ts"
+import { failure, email as sdkEmail } from "../fixtures/postmarkSdk.ts"
 
 type Running = Simulator.Running<Postmark.State, Postmark.Credentials>
 
@@ -24,26 +25,8 @@ beforeEach(() => sim.reset())
 const client = () =>
   new ServerClient(sim.credentials.serverToken, { useHttps: false, requestHost: `127.0.0.1:${sim.port}`, timeout: 2 })
 
-const email = (overrides: Record<string, unknown> = {}) => ({
-  From: "WedSync <hello@wedsync.example>",
-  To: "ana@example.com",
-  Subject: "Your tasting is tomorrow",
-  TextBody: "See you at 3 pm.",
-  MessageStream: "outbound",
-  Tag: "reminder",
-  Metadata: { key: "k-1" },
-  ...overrides
-})
-
-const failure = async (promise: Promise<unknown>): Promise<Errors.PostmarkError> => {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(Errors.PostmarkError)
-    return error as Errors.PostmarkError
-  }
-  throw new Error("expected the SDK call to fail")
-}
+// Searches below filter on this metadata unless a message says otherwise.
+const email = (overrides: Record<string, unknown> = {}) => sdkEmail({ Metadata: { key: "k-1" }, ...overrides })
 
 const ids = (result: Models.OutboundMessages) => result.Messages.map((message) => message.MessageID)
 
