@@ -62,10 +62,7 @@ describe("Failover.run with deadlineMillis", () => {
         // timeouts are maybe sent: this plan accepts repeating them, to show the deadline alone
         whenUnresolved: "failover",
         maxDuplicates: 3
-      }).pipe(
-        Effect.flip,
-        Effect.forkChild
-      )
+      }).pipe(Effect.flip, Effect.forkChild)
       yield* TestClock.adjust("4999 millis")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 millis")

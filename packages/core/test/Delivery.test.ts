@@ -157,7 +157,13 @@ describe("Failover attempts", () => {
       assert.deepStrictEqual(
         error.attempts.map(({ durationMillis: _, ...attempt }) => attempt),
         [
-          { provider: "primary", outcome: "failed", reason: "Unavailable", delivery: "maybeSent", resolution: "unknown" },
+          {
+            provider: "primary",
+            outcome: "failed",
+            reason: "Unavailable",
+            delivery: "maybeSent",
+            resolution: "unknown"
+          },
           { provider: "backup", outcome: "failed", reason: "Unavailable" }
         ]
       )
