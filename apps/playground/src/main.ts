@@ -71,3 +71,18 @@ const pass = report.afterSending.reconciliation
 console.log(
   `\nReconciliation: ${pass.checked} overdue message asked about, ${pass.settled} settled, ${pass.failed} lookups failed.`
 )
+
+console.log("\n4. Maybe sent: a failure after Twilio may have taken the reminder")
+console.log("Twilio takes no idempotency key, so before anything is repeated Twilio is asked (its message list,")
+console.log("matched on the body); what nobody can find is held, except on the wedding day: one copy, never more.\n")
+for (const { story, notice, messages } of report.maybeSent) {
+  const path = notice.attempts
+    .map(
+      (attempt) =>
+        `${attempt.channel}/${attempt.provider} ${attempt.outcome}${attempt.reason ? ` (${attempt.reason}${attempt.resolution ? `, ${attempt.delivery}, ${attempt.resolution}` : ""})` : ""}`
+    )
+    .join(" → ")
+  const outcome = notice.servedBy === undefined ? "held, not repeated" : `sent by ${notice.servedBy}`
+  console.log(`  reminder ${notice.index} (${story}): ${outcome}  [${path}]`)
+  console.log(`    messages the providers made: twilio ${messages.twilio}, vonage ${messages.vonage}`)
+}

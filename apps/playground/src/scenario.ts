@@ -9,9 +9,12 @@
  *    providers are down (the reminders arrive by email), then SMS recovers.
  * 3. delivery events: status webhooks verified and recorded, a lost one found
  *    by reconciliation, a forged one refused (deliveries.ts).
+ * 4. maybe sent: Twilio takes a reminder and the answer is lost; the lookup
+ *    finds it, so it is not sent again. A 500 nobody can resolve is held, not
+ *    repeated through Vonage, except on the wedding day, where one copy goes.
  */
-import { Effect, Fiber, Layer, Stream } from "effect"
-import { SimulatorRegistry } from "@wedsync/testkit"
+import { Effect, Fiber, Layer, References, Stream } from "effect"
+import { Faults, SimulatorRegistry } from "@wedsync/testkit"
 import { EmailProvider, Failover, Health, Policy, Resilience, WeddingContext } from "@wedsync/core"
 import { Notifications } from "@wedsync/notifications"
 import * as DeliveryScenario from "./deliveries.ts"
@@ -42,6 +45,14 @@ export interface Report {
   readonly weddingDay: Delivery
   readonly notices: ReadonlyArray<Notice>
   readonly afterSending: DeliveryScenario.Report
+  readonly maybeSent: ReadonlyArray<Ambiguous>
+}
+
+/** One reminder of the maybe-sent scenario, and the messages the providers' ledgers show for it. */
+export interface Ambiguous {
+  readonly story: string
+  readonly notice: Notice
+  readonly messages: { readonly twilio: number; readonly vonage: number }
 }
 
 // Small numbers so the story fits in about two seconds.
@@ -107,6 +118,42 @@ const channels = (providers: Providers.Providers) =>
     return notices
   }).pipe(Effect.provide(Providers.notifications(providers)))
 
+/** Scenario 4: failures that may have sent the reminder, resolved through Twilio before anything is repeated. */
+const maybeSent = (providers: Providers.Providers) =>
+  Effect.gen(function* () {
+    const { twilio, vonage } = providers.simulators
+    const results: Array<Ambiguous> = []
+    const counted = (story: string, index: number) =>
+      Effect.gen(function* () {
+        const before = { twilio: twilio.ledger.sideEffects().length, vonage: vonage.ledger.sideEffects().length }
+        const notice = yield* notify(index).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
+        results.push({
+          story,
+          notice,
+          messages: {
+            twilio: twilio.ledger.sideEffects().length - before.twilio,
+            vonage: vonage.ledger.sideEffects().length - before.vonage
+          }
+        })
+        twilio.faults.clear()
+      })
+    twilio.faults.add(Faults.rule(Faults.ambiguousCommit, { operation: "messages.create", times: 1 }))
+    yield* counted("Twilio takes it, the answer is lost", 13)
+    // A 500 may come after the work; Twilio's list does not show the message, which proves nothing (it lags).
+    twilio.faults.add(Faults.rule(Faults.error("internal_error"), { operation: "messages.create", times: 1 }))
+    yield* counted("Twilio answers 500, its list does not show it", 14)
+    twilio.faults.add(Faults.rule(Faults.error("internal_error"), { operation: "messages.create", times: 1 }))
+    const today = new Date().toISOString().slice(0, 10)
+    yield* counted("the same, on the wedding day", 15).pipe(
+      WeddingContext.provide({ weddingId: "w_ava_and_sam", weddingDate: today, vendorType: "bridal_boutique" })
+    )
+    return results
+  }).pipe(
+    Effect.provide(Providers.notifications(providers)),
+    // Circuits of its own: scenario 2 left Twilio's open for its Retry-After.
+    Effect.provide(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides))))
+  )
+
 /** Runs the scenarios and returns what happened. */
 export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const providers = yield* Providers.start
@@ -139,9 +186,10 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
   Providers.up(resend)
   const notices = yield* channels(providers)
   const afterSending = yield* DeliveryScenario.run(providers)
+  const ambiguous = yield* maybeSent(providers)
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
-  return { deliveries, events, health, weddingDay, notices, afterSending }
+  return { deliveries, events, health, weddingDay, notices, afterSending, maybeSent: ambiguous }
 }).pipe(
   Effect.scoped,
   Effect.provide(

@@ -36,6 +36,15 @@ describe("playground scenario", () => {
       assert.deepStrictEqual(third?.webhooks, ["refused (SignatureInvalid)"])
       assert.deepStrictEqual(third?.events, ["delivered (reconciliation)"])
       assert.include(report.afterSending.reconciliation, { checked: 1, settled: 1, failed: 0 })
+      // Maybe sent: found at Twilio and not sent again; held when nobody can find it; one copy on the wedding day.
+      const [found, held, weddingDay] = report.maybeSent
+      assert.strictEqual(found?.notice.servedBy, "sms/twilio")
+      assert.strictEqual(found?.notice.attempts[0]?.resolution, "found")
+      assert.deepStrictEqual(found?.messages, { twilio: 1, vonage: 0 })
+      assert.strictEqual(held?.notice.servedBy, undefined)
+      assert.deepStrictEqual(held?.messages, { twilio: 0, vonage: 0 })
+      assert.strictEqual(weddingDay?.notice.servedBy, "sms/vonage")
+      assert.deepStrictEqual(weddingDay?.messages, { twilio: 0, vonage: 1 })
     })
   )
 })
