@@ -5,7 +5,13 @@ import { Failover, IntegrationError, Policy, Resilience, WeddingContext } from "
 const noWait = { inCall: { maxAttempts: 2, baseDelayMillis: 0, maxDelayMillis: 0 } }
 const tripsFast = { breaker: { windowSize: 2, minimumCalls: 2 }, inCall: { maxAttempts: 1 } }
 const overrides = Policy.PolicyOverrides.make({
-  providers: { traced: noWait, metered: noWait, tripping: tripsFast, standby: tripsFast }
+  providers: {
+    traced: noWait,
+    metered: noWait,
+    tripping: tripsFast,
+    standby: tripsFast,
+    exported: { inCall: { maxAttempts: 1 } }
+  }
 })
 const engine = Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))
 
@@ -107,4 +113,59 @@ describe("telemetry", () => {
       assert.strictEqual(count("wedsync_breaker_transitions_total", { provider: "tripping", to: "open" }), 1)
     }).pipe(Effect.provide(engine))
   )
+
+  // Last: its failover adds to the counters the tests above read.
+  it.effect("a tracer of one's own still gets every attempt's span and attributes, through a failover", () => {
+    // A tracer that is not Effect's default one, provided as a layer the way an exporter is: the engine
+    // skips its span only for the default tracer, which exports nothing.
+    const ended: Array<Tracer.Span> = []
+    const exporter = Tracer.make({
+      span: (options) => {
+        const span = Tracer.nativeTracer.span(options)
+        const end = span.end.bind(span)
+        span.end = (endTime, exit) => {
+          ended.push(span)
+          end(endTime, exit)
+        }
+        return span
+      }
+    })
+    assert.notStrictEqual(exporter, Tracer.nativeTracer)
+    interface Sender extends Failover.Port {
+      readonly send: Effect.Effect<string, IntegrationError.IntegrationError>
+    }
+    const primary: Sender = {
+      provider: "exported",
+      send: Effect.fail(
+        IntegrationError.make("exported", "send", new IntegrationError.Unavailable({}), { delivery: "maybeSent" })
+      )
+    }
+    const backup: Sender = { provider: "exportedBackup", send: Effect.succeed("sent") }
+    const plan = Failover.fromServices("email", [primary, backup])
+    return Effect.gen(function* () {
+      const served = yield* Failover.run(plan, "send", (service) => service.send, {
+        whenUnresolved: "failover"
+      }).pipe(WeddingContext.provide({ weddingId: "w_ben", weddingDate: "1970-01-08", vendorType: "venue" }))
+      assert.strictEqual(served.provider, "exportedBackup")
+      const failed = ended.find((span) => span.name === "email.exported.send")
+      const served_ = ended.find((span) => span.name === "email.exportedBackup.send")
+      assert.isDefined(failed)
+      assert.isDefined(served_)
+      assert.strictEqual(failed?.kind, "client")
+      assert.deepStrictEqual(Object.fromEntries(failed!.attributes), {
+        "wedsync.service": "email",
+        "wedsync.provider": "exported",
+        "wedsync.operation": "send",
+        "wedsync.attempt": 1,
+        "wedsync.wedding_id": "w_ben",
+        "wedsync.criticality": "high",
+        "wedsync.outcome": "Unavailable",
+        "wedsync.delivery": "maybeSent"
+      })
+      assert.strictEqual(failed?.status._tag, "Ended")
+      assert.strictEqual(served_?.attributes.get("wedsync.outcome"), "success")
+      assert.strictEqual(served_?.attributes.get("wedsync.provider"), "exportedBackup")
+      assert.isFalse(served_?.attributes.has("wedsync.delivery"))
+    }).pipe(Effect.provide(Layer.merge(engine, Layer.succeed(Tracer.Tracer, exporter))))
+  })
 })

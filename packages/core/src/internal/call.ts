@@ -23,6 +23,7 @@ import { HANG_TRIP, NO_TRIP, PROBE, REJECT, type TripDecision } from "./circuit.
 import { bulkheadFull } from "./bulkhead.ts"
 import type { Engine, Guard } from "./engine.ts"
 import { disabledError } from "./overrides/apply.ts"
+import type { Attempt } from "./inFlight.ts"
 import { probe } from "./probe.ts"
 import { correlation, rejection } from "./refusal.ts"
 import { syncFromStore, trip } from "./sharedState.ts"
@@ -85,14 +86,15 @@ const retryOrFail = <A, R>(
   previousDelay: number,
   idempotent: boolean,
   error: IntegrationError.IntegrationError
-): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
-  Effect.withFiber((fiber) => {
-    const policy = guard.state.policy.inCall
-    // A request that may have reached a provider without an idempotency key is not repeated here:
-    // the caller resolves it first (`Failover.run`'s `resolve`).
-    if (!error.isRetryable || error.refusedLocally || n + 1 >= policy.maxAttempts || (error.maybeSent && !idempotent)) {
-      return Effect.fail(error)
-    }
+): Effect.Effect<A, IntegrationError.IntegrationError, R> => {
+  const policy = guard.state.policy.inCall
+  // A request that may have reached a provider without an idempotency key is not repeated here:
+  // the caller resolves it first (`Failover.run`'s `resolve`). Decided before reading the fiber:
+  // the common failure, which is not retried, resumes with its exit at once.
+  if (!error.isRetryable || error.refusedLocally || n + 1 >= policy.maxAttempts || (error.maybeSent && !idempotent)) {
+    return Exit.fail(error)
+  }
+  return Effect.withFiber((fiber) => {
     const wedding = fiber.getRef(WeddingContext.CurrentWedding)
     const clock = fiber.getRef(Clock.Clock)
     const now = clock.currentTimeMillisUnsafe()
@@ -110,10 +112,14 @@ const retryOrFail = <A, R>(
       attempt(engine, guard, effect, n + 1, deadlineAt, delay, idempotent)
     )
   })
+}
 
 const releaseInFlight = (state: Guard["state"]) => {
   state.inFlight.release()
 }
+
+/** Whether the tracer in use is Effect's own, which keeps its spans in memory and exports none. */
+const isNativeTracer = (tracer: Tracer.Tracer) => tracer === Tracer.nativeTracer
 
 const isDefaultClock = (clock: Clock.Clock) => clock === defaultClock
 const defaultClock = Effect.runSync(Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Clock.Clock))))
@@ -139,6 +145,8 @@ const call = <A, R>(
       const clock = fiber.getRef(Clock.Clock)
       let child: Fiber.Fiber<A, IntegrationError.IntegrationError> | undefined
       let timer: ReturnType<typeof setTimeout> | undefined
+      // Its entry among the circuit's attempts in flight, holding its timer when it gets its full policy timeout.
+      let inFlight: Attempt | undefined
       let clockTimer: Fiber.Fiber<void> | undefined
       let timedOut = false
       // Stopped by a hang trip (`inFlight.ts`), not by its own timer.
@@ -174,11 +182,12 @@ const call = <A, R>(
         const limit = state.policy.timeoutMillis
         // A release shortens it to the time actually waited, which is what the TimedOut reports.
         let timeout = Math.max(0, Math.min(limit, remaining))
-        const tracing = fiber.getRef(References.TracerEnabled)
         let context = fiber.context
         let span: Tracer.Span | undefined
-        if (tracing) {
-          span = fiber.getRef(Tracer.Tracer).span({
+        const tracer = fiber.getRef(Tracer.Tracer)
+        // Effect's default tracer exports nothing: its span, attributes and end would be work no one sees.
+        if (!isNativeTracer(tracer) && fiber.getRef(References.TracerEnabled)) {
+          span = tracer.span({
             name: guard.spanName,
             parent: Context.getOption(context, Tracer.ParentSpan),
             annotations: Context.empty(),
@@ -214,16 +223,17 @@ const call = <A, R>(
           }
           current.interruptUnsafe(fiber.id)
         }
-        state.inFlight.add(onTimeout)
-        if (isDefaultClock(clock)) {
-          timer = setTimeout(onTimeout, timeout)
+        const onDefaultClock = isDefaultClock(clock)
+        inFlight = state.inFlight.begin(onTimeout, onDefaultClock && timeout === limit ? timeout : undefined)
+        if (onDefaultClock) {
+          if (timeout !== limit) timer = setTimeout(onTimeout, timeout)
         } else {
           clockTimer = Effect.runForkWith(context)(
             Effect.andThen(clock.sleep(Duration.millis(timeout)), Effect.sync(onTimeout))
           )
         }
         current.addObserver((exit) => {
-          state.inFlight.delete(onTimeout)
+          state.inFlight.end(inFlight!)
           if (timer !== undefined) clearTimeout(timer)
           if (clockTimer !== undefined) clockTimer.interruptUnsafe(fiber.id)
           done = true
@@ -326,6 +336,8 @@ const call = <A, R>(
           return
         }
         if (timer !== undefined) clearTimeout(timer)
+        // Its own timeout no longer applies; the entry is ended when the work has.
+        if (inFlight !== undefined) inFlight.stop = undefined
         if (clockTimer !== undefined) clockTimer.interruptUnsafe(fiber.id)
         child.interruptUnsafe(fiber.id)
       })

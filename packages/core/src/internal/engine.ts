@@ -54,18 +54,22 @@ export interface HealthChange {
 
 type StoreService = CircuitBreaker.CircuitBreakerStore["Service"]
 
-const callsTotal = Metric.counter("wedsync_integration_calls_total", {
-  description: "Protected integration calls by outcome",
-  incremental: true
-})
-const failuresTotal = Metric.counter("wedsync_integration_failures_total", {
-  description: "Failed integration calls by reason",
-  incremental: true
-})
-const retriesTotal = Metric.counter("wedsync_integration_retries_total", {
-  description: "In-call retries",
-  incremental: true
-})
+/**
+ * The per-operation series are counters of their own, built once per guard
+ * with their attributes: one shared counter behind `Metric.withAttributes`
+ * caches its series key for one attribute set at a time, so alternating
+ * outcomes or providers rebuilt the key (a sort and a JSON.stringify) and the
+ * context on every update. Same names, descriptions and attributes, so the
+ * same series in the registry.
+ */
+const CALLS_TOTAL = "wedsync_integration_calls_total"
+const CALLS_DESCRIPTION = "Protected integration calls by outcome"
+const FAILURES_TOTAL = "wedsync_integration_failures_total"
+const FAILURES_DESCRIPTION = "Failed integration calls by reason"
+const RETRIES_TOTAL = "wedsync_integration_retries_total"
+const RETRIES_DESCRIPTION = "In-call retries"
+const series = (id: string, description: string, attributes: Metric.Metric.AttributeSet) =>
+  Metric.counter(id, { description, incremental: true, attributes })
 const transitionsTotal = Metric.counter("wedsync_breaker_transitions_total", {
   description: "Circuit breaker transitions",
   incremental: true
@@ -123,16 +127,16 @@ export class Guard {
     this.state = state
     this.operation = operation
     const attributes = { service: state.service, provider: state.provider, operation }
-    this.success = Metric.withAttributes(callsTotal, { ...attributes, outcome: "success" })
-    this.failure = Metric.withAttributes(callsTotal, { ...attributes, outcome: "failure" })
-    this.retry = Metric.withAttributes(retriesTotal, attributes)
+    this.success = series(CALLS_TOTAL, CALLS_DESCRIPTION, { ...attributes, outcome: "success" })
+    this.failure = series(CALLS_TOTAL, CALLS_DESCRIPTION, { ...attributes, outcome: "failure" })
+    this.retry = series(RETRIES_TOTAL, RETRIES_DESCRIPTION, attributes)
     this.spanName = `${state.service}.${state.provider}.${operation}`
   }
 
   reasonMetric(reason: string): Metric.Metric<number, unknown> {
     let metric = this.reasons.get(reason)
     if (metric === undefined) {
-      metric = Metric.withAttributes(failuresTotal, {
+      metric = series(FAILURES_TOTAL, FAILURES_DESCRIPTION, {
         service: this.state.service,
         provider: this.state.provider,
         operation: this.operation,
