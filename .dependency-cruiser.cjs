@@ -3,7 +3,7 @@
 // Tiers, lowest first; a package's src/ may import only tiers below it, or itself:
 //   1. core                      errors, ports, policy, resilience
 //   2. durable                   stores, outbox, dead letters             (core)
-//   3. notifications             (core, durable)
+//   3. notifications, payments   (core, durable; not each other)
 //   3. adapter-*                 provider adapters                         (core only)
 //   4. webhooks, ops             (core, durable, notifications; not adapters)
 //   5. testkit, test-fixtures    test support (core, durable, notifications, each other)
@@ -31,7 +31,7 @@ const SAME_PACKAGE = "^(packages/$1/|@wedsync/$1(/|$))"
 const ADAPTERS = "^(packages/adapter-[^/]+/|@wedsync/adapter-)"
 // how type-only imports show up (see scripts/depcruise-typescript.mjs and exoticRequireStrings below)
 const TYPE_ONLY = "exotic-require"
-const TIERED = "^packages/(core|durable|notifications|adapter-[^/]+|webhooks|ops|testkit|test-fixtures)/"
+const TIERED = "^packages/(core|durable|notifications|payments|adapter-[^/]+|webhooks|ops|testkit|test-fixtures)/"
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -80,6 +80,15 @@ module.exports = {
       severity: "error",
       from: { path: "^packages/notifications/src/" },
       to: { path: WORKSPACE, pathNot: packages("core", "durable", "notifications") }
+    },
+    {
+      name: "tier-payments-imports-only-core-durable",
+      comment:
+        "payments composes core's PaymentProvider port with durable's outbox and dead letters. Like " +
+        "notifications it must not know a concrete adapter (apps wire Stripe in), nor notifications.",
+      severity: "error",
+      from: { path: "^packages/payments/src/" },
+      to: { path: WORKSPACE, pathNot: packages("core", "durable", "payments") }
     },
     {
       name: "tier-adapter-imports-only-core",

@@ -33,6 +33,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
+import type * as MaybeSent from "./MaybeSent.ts"
 import { EpochMillis, HeaderText, Metadata, NonEmptyString } from "./Fields.ts"
 import { named, reportingAll } from "./internal/construct.ts"
 
@@ -340,5 +341,13 @@ export class PaymentProvider extends Context.Service<
       key: string,
       value: string
     ) => Effect.Effect<ReadonlyArray<Payment>, IntegrationError>
+    /**
+     * Whether a `createPayment` that failed as maybe sent made the payment
+     * after all (`MaybeSent`): Stripe replays the create under the same
+     * idempotency key (the first answer, never a second charge) while the key
+     * is kept, then searches by the key in metadata. Absent when the provider
+     * cannot be asked.
+     */
+    readonly resolve?: MaybeSent.Resolver<CreatePaymentRequest, Payment> | undefined
   }
 >()("@wedsync/core/PaymentProvider") {}

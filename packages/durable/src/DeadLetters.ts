@@ -52,7 +52,8 @@ export {
   NotReplayable,
   type Page,
   type PageOf,
-  type ReplayOutcome
+  type ReplayOutcome,
+  recordOf
 } from "./internal/deadLetters/model.ts"
 
 /**

@@ -10,7 +10,7 @@ import type * as Failover from "@wedsync/core/Failover"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
 import { redactText } from "@wedsync/core/Redaction"
 import type * as Policy from "@wedsync/core/Policy"
-import { FailureRecord } from "./deadLetters/model.ts"
+import { FailureRecord, recordOf } from "./deadLetters/model.ts"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
 
 /** One failure in a job's chain: the dead letters' record. @internal */
@@ -40,21 +40,6 @@ export const isCritical = (wedding: WeddingContext.Wedding | undefined, now: num
   if (wedding === undefined) return false
   const { criticality } = WeddingContext.resolve(wedding, now)
   return criticality === "wedding_day_critical" || criticality === "high"
-}
-
-const recordOf = (error: IntegrationError.IntegrationError, at: number): Failure => {
-  const delivery = IntegrationError.deliveryOf(error)
-  return {
-    at,
-    provider: error.provider,
-    reason: error.reason._tag,
-    // an adapter may quote the request it sent: the message travels in the envelope and the dead letter
-    message: redactText(error.message),
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
-    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-    ...(delivery === undefined ? {} : { delivery })
-  }
 }
 
 /**

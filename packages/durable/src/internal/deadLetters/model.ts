@@ -11,6 +11,7 @@ import type { StoreError } from "@wedsync/core/StoreError"
 import { type Duration, type Effect, Schema } from "effect"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
 import * as Policy from "@wedsync/core/Policy"
+import { redactText } from "@wedsync/core/Redaction"
 import { EpochMillis, NonEmptyString } from "@wedsync/core/Fields"
 
 /**
@@ -42,6 +43,33 @@ export const FailureRecord = Schema.Struct({
 
 /** @since 0.1.0 */
 export type FailureRecord = typeof FailureRecord.Type
+
+/**
+ * The record of one failure, as the outbox keeps it in a job's chain and a
+ * dead letter: reason, status, provider code, request id, delivery, and the
+ * message with secrets taken out.
+ *
+ * @example
+ * ```ts
+ * const record = DeadLetters.recordOf(error, Date.now())
+ * record.reason // "Unavailable"
+ * ```
+ * @since 0.1.0
+ */
+export const recordOf = (error: IntegrationError.IntegrationError, at: number): FailureRecord => {
+  const delivery = IntegrationError.deliveryOf(error)
+  return {
+    at,
+    provider: error.provider,
+    reason: error.reason._tag,
+    // an adapter may quote the request it sent: the message travels in the envelope and the dead letter
+    message: redactText(error.message),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.providerCode === undefined ? {} : { providerCode: error.providerCode }),
+    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    ...(delivery === undefined ? {} : { delivery })
+  }
+}
 
 /**
  * Where a letter stands: `dead` (waiting for an operator), `replayed` (handed
