@@ -5,11 +5,12 @@
  * `charge` makes one payment for one instalment of one booking:
  *
  * - **One key per business operation.** The idempotency key is derived from
- *   the booking and the instalment (`booking:<id>:instalment:<n>`): the same
- *   on every retry, from the outbox after a restart, and from an operator's
- *   replay, so the processor answers the first result instead of charging
- *   again. It also travels in the payment's metadata (`wedsync_key`), for the
- *   lookup after Stripe has forgotten the key (24 h).
+ *   the booking and the instalment by core's `PaymentProvider.idempotencyKey`
+ *   (`wedsync/createPayment/<booking>/<instalment>`, the rule the adapters
+ *   use too): the same on every retry, from the outbox after a restart, and
+ *   from an operator's replay, so the processor answers the first result
+ *   instead of charging again. The adapter keeps it in the payment's metadata
+ *   for the lookup after Stripe has forgotten the key (24 h).
  * - **Unknown is not failed.** A failure that may have reached the processor
  *   (a timeout or reset after the request was written, a 500) is resolved
  *   before anything else (`PaymentProvider.resolve`: Stripe replays the key,
@@ -44,7 +45,7 @@
  *   wedding: { weddingId: "w_123", weddingDate: "2027-06-12", vendorType: "venue" }
  * })
  * if (outcome._tag === "Queued") console.log(outcome.message, outcome.reference)
- * // "Payment processing temporarily unavailable. Your booking is secure." "booking:bk_4471:instalment:1"
+ * // "Payment processing temporarily unavailable. Your booking is secure." "wedsync/createPayment/bk_4471/1"
  * ```
  *
  * @since 0.1.0
@@ -68,9 +69,6 @@ export const operation = "payment.charge"
 
 /** The spec's words to the couple when a charge is queued (SPEC-WS-198, the Stripe fallback). @since 0.1.0 */
 export const QUEUED_MESSAGE = "Payment processing temporarily unavailable. Your booking is secure."
-
-/** The metadata field that carries a charge's key, for the lookup once the processor has forgotten the key. @since 0.1.0 */
-export const KEY_FIELD = "wedsync_key"
 
 /**
  * A charge: one instalment of one booking. `instalment` is the instalment's
@@ -101,16 +99,17 @@ export const ChargeInput = Schema.Struct({
 export type ChargeInput = typeof ChargeInput.Encoded
 
 /**
- * The key of a booking's instalment: the same for every attempt, ever.
+ * The key of a booking's instalment: the same for every attempt, ever (core's
+ * `PaymentProvider.idempotencyKey` of its `createPayment`).
  *
  * @example
  * ```ts
- * Payments.keyOf("bk_4471", 1) // "booking:bk_4471:instalment:1"
+ * Payments.keyOf("bk_4471", 1) // "wedsync/createPayment/bk_4471/1"
  * ```
  * @since 0.1.0
  */
 export const keyOf = (bookingId: string, instalment: number | string): string =>
-  `booking:${bookingId}:instalment:${instalment}`
+  PaymentProvider.idempotencyKey({ operation: "createPayment", bookingId, instalment })
 
 /**
  * What became of a charge: made (`Charged`; `resolution: "found"` when a
@@ -164,7 +163,6 @@ const requestOf = (input: typeof ChargeInput.Type, key: string) =>
     ...(input.description === undefined ? {} : { description: input.description }),
     metadata: {
       ...input.metadata,
-      [KEY_FIELD]: key,
       wedsync_booking: input.bookingId,
       ...(input.wedding === undefined ? {} : { weddingId: input.wedding.weddingId })
     },

@@ -131,11 +131,8 @@ describe("Payments.charge", () => {
     return Effect.gen(function* () {
       const outcome = yield* Payments.charge(deposit)
       assert.strictEqual(outcome._tag, "Charged")
-      assert.deepStrictEqual([...fake.charges.keys()], ["booking:bk_4471:instalment:1"])
-      assert.strictEqual(
-        fake.charges.get("booking:bk_4471:instalment:1")?.metadata.wedsync_key,
-        "booking:bk_4471:instalment:1"
-      )
+      assert.deepStrictEqual([...fake.charges.keys()], ["wedsync/createPayment/bk_4471/1"])
+      assert.strictEqual(fake.charges.get("wedsync/createPayment/bk_4471/1")?.metadata.wedsync_booking, "bk_4471")
     }).pipe(Effect.provide(world(fake.layer)))
   })
 
@@ -172,7 +169,7 @@ describe("Payments.charge", () => {
         assert.strictEqual(outcome._tag, "Queued")
         if (outcome._tag !== "Queued") return
         assert.strictEqual(outcome.message, "Payment processing temporarily unavailable. Your booking is secure.")
-        assert.strictEqual(outcome.reference, "booking:bk_4471:instalment:1")
+        assert.strictEqual(outcome.reference, "wedsync/createPayment/bk_4471/1")
         assert.strictEqual(outcome.state, "unavailable")
         assert.isTrue(outcome.paymentQueued)
         assert.isFalse(outcome.manualProcessingRequired)
@@ -227,7 +224,7 @@ describe("Payments.charge", () => {
       assert.isTrue(outcome.manualProcessingRequired)
       assert.strictEqual(outcome.message, Payments.QUEUED_MESSAGE)
       const letters = yield* DeadLetters.DeadLetters
-      const letter = yield* letters.get("booking:bk_4471:instalment:1", operator)
+      const letter = yield* letters.get("wedsync/createPayment/bk_4471/1", operator)
       assert.strictEqual(letter.reason, "ManualProcessingRequired")
       assert.strictEqual(letter.wedding?.criticality, "wedding_day_critical")
       assert.strictEqual(letter.errors[0]?.delivery, "notSent")

@@ -70,11 +70,18 @@ export const checks = <State, Credentials>(
     Effect.flatMap(Effect.service(PaymentProvider.PaymentProvider), f)
   // A create under core's in-call retry: up to three attempts within five seconds.
   const retrying = { timeoutMillis: 5_000, inCall: { maxAttempts: 3, baseDelayMillis: 10, maxDelayMillis: 20 } }
+  // `idempotent`: the create carries its idempotency key, so repeating one that was maybe sent (a 500,
+  // a reset) answers the first result instead of charging again; that is how a payment caller calls it.
   const retried = (create: PaymentProvider.CreatePaymentRequest) =>
     use((port) =>
-      port
-        .createPayment(create)
-        .pipe(Resilience.protect({ service: "payment", provider: port.provider, operation: "createPayment" }))
+      port.createPayment(create).pipe(
+        Resilience.protect({
+          service: "payment",
+          provider: port.provider,
+          operation: "createPayment",
+          idempotent: true
+        })
+      )
     )
   const chargesUnder = <E extends { readonly key?: string }>(effects: ReadonlyArray<E>, key: string) =>
     effects.filter((effect) => effect.key === key)

@@ -1,12 +1,9 @@
-import { Duration, Effect, Exit, Redacted } from "effect"
-import { IntegrationError, PaymentProvider } from "@wedsync/core"
 import StripeSdk from "stripe"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Faults from "../../src/Faults.ts"
 import * as Simulator from "../../src/Simulator.ts"
 import * as Stripe from "../../src/simulators/stripe.ts"
 import * as Webhooks from "../../src/Webhooks.ts"
-import * as StripeAdapter from "../fixtures/adapters/stripe.ts"
 import { type Receiver, startReceiver } from "../fixtures/receiver.ts"
 
 type Running = Simulator.Running<Stripe.State, Stripe.Credentials>
@@ -610,136 +607,5 @@ describe("Stripe simulator: webhooks", () => {
       Webhooks.tampers.map((tamper) => sim.buildWebhook(event, { url: receiver.url, tamper }))
     )
     expect(records.map((record) => record.status)).toEqual([401, 401, 401, 401])
-  })
-})
-
-describe("Stripe fixture adapter", () => {
-  const run = <A, E>(effect: Effect.Effect<A, E, PaymentProvider.PaymentProvider>, timeoutMillis = 2_000) =>
-    Effect.runPromiseExit(
-      Effect.provide(effect, StripeAdapter.layer({ baseUrl: sim.url, credentials: sim.credentials, timeoutMillis }))
-    )
-  const failure = (exit: Exit.Exit<unknown, unknown>): IntegrationError.IntegrationError => {
-    if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-    const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")
-    if (error?._tag !== "Fail") throw new Error("expected a typed failure")
-    expect(IntegrationError.isIntegrationError(error.error)).toBe(true)
-    return error.error as IntegrationError.IntegrationError
-  }
-  const deposit = (overrides: Partial<ConstructorParameters<typeof PaymentProvider.CreatePaymentRequest>[0]> = {}) =>
-    new PaymentProvider.CreatePaymentRequest({
-      amount: 50_000,
-      currency: "gbp",
-      metadata: { weddingId: "w_9" },
-      captureMethod: "automatic",
-      paymentMethod: "pm_card_visa",
-      confirm: true,
-      idempotencyKey: "deposit-w_9",
-      ...overrides
-    })
-  const payments = Effect.service(PaymentProvider.PaymentProvider)
-
-  it("creates, captures, refunds and finds payments, always with the idempotency key", async () => {
-    const exit = await run(
-      Effect.gen(function* () {
-        const provider = yield* payments
-        const paid = yield* provider.createPayment(deposit())
-        const held = yield* provider.createPayment(deposit({ captureMethod: "manual", idempotencyKey: "hold-w_9" }))
-        const captured = yield* provider.capturePayment(held.id, { idempotencyKey: "capture-w_9", amount: 40_000 })
-        const refund = yield* provider.refund(
-          new PaymentProvider.RefundRequest({ paymentId: paid.id, amount: 500, idempotencyKey: "refund-w_9" })
-        )
-        const found = yield* provider.findPaymentsByMetadata("weddingId", "w_9")
-        const retrieved = yield* provider.retrievePayment(paid.id)
-        return { paid, held, captured, refund, found, retrieved }
-      })
-    )
-    if (Exit.isFailure(exit)) throw new Error(String(exit.cause))
-    const { paid, held, captured, refund, found, retrieved } = exit.value
-    expect(paid).toMatchObject({
-      provider: "stripe",
-      status: "succeeded",
-      amount: 50_000,
-      amountCaptured: 50_000,
-      currency: "gbp"
-    })
-    expect(Redacted.value(paid.clientSecret ?? Redacted.make(""))).toContain("_secret_")
-    expect(held.status).toBe("requires_capture")
-    expect(captured).toMatchObject({ status: "succeeded", amountCaptured: 40_000 })
-    expect(refund).toMatchObject({ provider: "stripe", paymentId: paid.id, amount: 500, status: "succeeded" })
-    expect(found.map((payment) => payment.id)).toEqual([held.id, paid.id])
-    expect(retrieved.id).toBe(paid.id)
-    const keys = sim.ledger.requests({ method: "POST" }).map((entry) => entry.headers["idempotency-key"])
-    expect(keys).toEqual(["deposit-w_9", "hold-w_9", "capture-w_9", "refund-w_9"])
-  })
-
-  it("classifies declines, bad keys, rate limits and bad requests", async () => {
-    const declined = failure(
-      await run(
-        Effect.flatMap(payments, (p) =>
-          p.createPayment(deposit({ paymentMethod: "pm_card_chargeDeclinedInsufficientFunds" }))
-        )
-      )
-    )
-    expect(declined.reason._tag).toBe("Rejected")
-    expect(declined).toMatchObject({ status: 402, providerCode: "card_declined" })
-    expect(declined.message).toContain("insufficient_funds")
-    expect(declined.requestId).toMatch(/^req_/)
-    sim.faults.add(Faults.rule(Faults.error("rate_limit", { retryAfterSeconds: 4 }), { times: 1 }))
-    const limited = failure(await run(Effect.flatMap(payments, (p) => p.retrievePayment("pi_x"))))
-    expect(limited.reason._tag).toBe("RateLimited")
-    expect(limited.retryAfter && Duration.toSeconds(limited.retryAfter)).toBe(4)
-    const missing = failure(await run(Effect.flatMap(payments, (p) => p.retrievePayment("pi_x"))))
-    expect(missing.reason).toMatchObject({ _tag: "InvalidRequest", field: "intent" })
-    sim.faults.add(Faults.rule(Faults.error("account_invalid"), { times: 1 }))
-    const misconfigured = failure(await run(Effect.flatMap(payments, (p) => p.retrievePayment("pi_x"))))
-    expect(misconfigured.reason._tag).toBe("Misconfigured")
-    expect(JSON.stringify(misconfigured)).not.toMatch(/sk_test_/)
-    const wrong = await Effect.runPromiseExit(
-      Effect.provide(
-        Effect.flatMap(payments, (p) => p.retrievePayment("pi_x")),
-        StripeAdapter.layer({
-          baseUrl: sim.url,
-          credentials: { ...sim.credentials, secretKey: "sk_test_wrongwrongwrong1234" }
-        })
-      )
-    )
-    const unauthorized = failure(wrong)
-    expect(unauthorized.reason._tag).toBe("Unauthorized")
-    expect(JSON.stringify(unauthorized) + unauthorized.message).not.toContain("1234")
-  })
-
-  it("interruption aborts the HTTP request at once; the SDK timeout is TimedOut; reset, refused and malformed are Unavailable", async () => {
-    sim.faults.add(Faults.rule(Faults.hang, { times: 2 }))
-    const started = Date.now()
-    await run(Effect.flatMap(payments, (p) => p.retrievePayment("pi_x")).pipe(Effect.timeout("100 millis")))
-    await expect.poll(() => sim.ledger.requests()[0]?.outcome, { timeout: 500 }).toBe("clientAborted")
-    expect(Date.now() - started).toBeLessThan(1_000)
-    const timedOut = failure(
-      await run(
-        Effect.flatMap(payments, (p) => p.retrievePayment("pi_x")),
-        200
-      )
-    )
-    expect(timedOut.reason._tag).toBe("TimedOut")
-    sim.faults.add(Faults.rule(Faults.reset, { times: 1 }))
-    expect(failure(await run(Effect.flatMap(payments, (p) => p.retrievePayment("pi_x")))).reason._tag).toBe(
-      "Unavailable"
-    )
-    sim.faults.add(Faults.rule(Faults.malformed, { times: 1 }))
-    expect(failure(await run(Effect.flatMap(payments, (p) => p.retrievePayment("pi_x")))).reason._tag).toBe(
-      "Unavailable"
-    )
-    const refused = await Effect.runPromiseExit(
-      Effect.provide(
-        Effect.flatMap(payments, (p) => p.retrievePayment("pi_x")),
-        StripeAdapter.layer({
-          baseUrl: `http://127.0.0.1:${await Simulator.closedPort()}`,
-          credentials: sim.credentials
-        })
-      )
-    )
-    expect(failure(refused).reason._tag).toBe("Unavailable")
-    // The fetch-based client does not repeat a reset request: one request per call.
-    expect(sim.ledger.requests({ outcome: "reset" })).toHaveLength(1)
   })
 })
