@@ -86,3 +86,19 @@ for (const { story, notice, messages } of report.maybeSent) {
   console.log(`  reminder ${notice.index} (${story}): ${outcome}  [${path}]`)
   console.log(`    messages the providers made: twilio ${messages.twilio}, vonage ${messages.vonage}`)
 }
+
+console.log("\n5. Payments through Stripe: never charged twice, never lost")
+console.log(
+  "Every charge carries a key derived from the booking (wedsync/createPayment/<booking>/<instalment>); a charge that may"
+)
+console.log("have gone through is resolved before anything else, by replaying that key.\n")
+for (const { story, outcome, intents } of report.payments) {
+  const what =
+    outcome._tag === "Charged"
+      ? `charged ${outcome.payment.id} (${outcome.payment.status})${outcome.resolution === "found" ? ", found by replaying the key" : ""}`
+      : outcome._tag === "Queued"
+        ? `queued as ${outcome.reference} (state ${outcome.state}): "${outcome.message}"`
+        : `manual processing required for ${outcome.reference}: "${outcome.message}"`
+  console.log(`  ${story}: ${what}`)
+  console.log(`    PaymentIntents Stripe made: ${intents}`)
+}

@@ -9,6 +9,7 @@ import { Effect, Layer, Redacted, type Scope } from "effect"
 import { Notifications } from "@wedsync/notifications"
 import { Postmark, Resend } from "@wedsync/adapter-email"
 import { Twilio, Vonage } from "@wedsync/adapter-sms"
+import { Stripe } from "@wedsync/adapter-stripe"
 import { Faults, SimulatorRegistry } from "@wedsync/testkit"
 
 /**
@@ -30,7 +31,9 @@ const adapterFor = {
       baseUrl: sim.url,
       apiKey: sim.credentials.apiKey,
       apiSecret: Redacted.make(sim.credentials.apiSecret)
-    })
+    }),
+  stripe: (sim) =>
+    Stripe.layer({ baseUrl: sim.url, secretKey: Redacted.make(sim.credentials.secretKey), timeout: "2 seconds" })
 } satisfies { readonly [K in SimulatorRegistry.Name]?: (sim: SimulatorRegistry.RunningOf<K>) => unknown }
 
 type Wired = keyof typeof adapterFor

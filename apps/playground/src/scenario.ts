@@ -12,11 +12,18 @@
  * 4. maybe sent: Twilio takes a reminder and the answer is lost; the lookup
  *    finds it, so it is not sent again. A 500 nobody can resolve is held, not
  *    repeated through Vonage, except on the wedding day, where one copy goes.
+ * 5. payments (`Payments` over the Stripe adapter): Stripe times out after
+ *    charging, and the replayed key finds the charge instead of making a
+ *    second; Stripe down queues the charge with the spec's words; on the
+ *    wedding day it is marked for manual processing at once.
  */
 import { Effect, Fiber, Layer, References, Stream } from "effect"
 import { Faults, SimulatorRegistry } from "@wedsync/testkit"
 import { EmailProvider, Failover, Health, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
 import { Notifications } from "@wedsync/notifications"
+import { Payments } from "@wedsync/payments"
+import { PersistedQueue } from "effect/persistence"
 import * as DeliveryScenario from "./deliveries.ts"
 import * as Providers from "./providers.ts"
 
@@ -46,6 +53,14 @@ export interface Report {
   readonly notices: ReadonlyArray<Notice>
   readonly afterSending: DeliveryScenario.Report
   readonly maybeSent: ReadonlyArray<Ambiguous>
+  readonly payments: ReadonlyArray<Charge>
+}
+
+/** One charge of the payments scenario, and the PaymentIntents Stripe made for it. */
+export interface Charge {
+  readonly story: string
+  readonly outcome: Payments.Outcome
+  readonly intents: number
 }
 
 /** One reminder of the maybe-sent scenario, and the messages the providers' ledgers show for it. */
@@ -65,7 +80,9 @@ const overrides = Policy.PolicyOverrides.make({
     sms: {
       breaker: { windowSize: 5, minimumCalls: 3, failureRateThreshold: 0.5, openMillis: 400 },
       inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 }
-    }
+    },
+    // a hang costs a second, not the spec's 15
+    payment: { timeoutMillis: 1_000, inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 } }
   }
 })
 
@@ -154,6 +171,57 @@ const maybeSent = (providers: Providers.Providers) =>
     Effect.provide(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides))))
   )
 
+/** Scenario 5: charges through `Payments` over the Stripe adapter and its simulator. */
+const payments = (providers: Providers.Providers) =>
+  Effect.gen(function* () {
+    const stripe = providers.simulators.stripe
+    const create = "payment_intents.create"
+    const results: Array<Charge> = []
+    const charge = (story: string, bookingId: string, wedding?: WeddingContext.WeddingInput) =>
+      Effect.gen(function* () {
+        const before = stripe.ledger.sideEffects().filter((effect) => effect.kind === "payment_intent").length
+        const outcome = yield* Payments.charge({
+          bookingId,
+          instalment: "deposit",
+          amount: 150_000,
+          currency: "gbp",
+          paymentMethod: "pm_card_visa",
+          ...(wedding === undefined ? {} : { wedding })
+        })
+        const after = stripe.ledger.sideEffects().filter((effect) => effect.kind === "payment_intent").length
+        results.push({ story, outcome, intents: after - before })
+        stripe.faults.clear()
+      })
+    stripe.faults.add(Faults.rule(Faults.commitThenHang, { operation: create, times: 1 }))
+    yield* charge("Stripe charges, then never answers", "bk_ava_sam")
+    stripe.faults.add(Faults.rule(Faults.error("api_error"), { operation: create }))
+    yield* charge("Stripe is down (500s)", "bk_lee_kim")
+    stripe.faults.add(Faults.rule(Faults.error("api_error"), { operation: create }))
+    const today = new Date().toISOString().slice(0, 10)
+    yield* charge("the same, on the wedding day", "bk_ava_sam_day", {
+      weddingId: "w_ava_and_sam",
+      weddingDate: today,
+      vendorType: "bridal_boutique"
+    })
+    return results
+  }).pipe(
+    Effect.provideService(References.MinimumLogLevel, "Warn"),
+    Effect.provide(
+      Layer.mergeAll(
+        providers.stripe,
+        DeadLetters.layerSql.pipe(
+          Layer.provideMerge(Outbox.layer()),
+          Layer.provideMerge(Audit.layerSql),
+          Layer.provide(PersistedQueue.layer),
+          Layer.provide(QueueStore.layerSql()),
+          Layer.provide(Sqlite.layerMemory)
+        ),
+        Resilience.layerMemory().pipe(Layer.provide(Policy.layer(overrides)))
+      )
+    ),
+    Effect.orDie
+  )
+
 /** Runs the scenarios and returns what happened. */
 export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const providers = yield* Providers.start
@@ -187,9 +255,10 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const notices = yield* channels(providers)
   const afterSending = yield* DeliveryScenario.run(providers)
   const ambiguous = yield* maybeSent(providers)
+  const charges = yield* payments(providers)
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
-  return { deliveries, events, health, weddingDay, notices, afterSending, maybeSent: ambiguous }
+  return { deliveries, events, health, weddingDay, notices, afterSending, maybeSent: ambiguous, payments: charges }
 }).pipe(
   Effect.scoped,
   Effect.provide(

@@ -45,6 +45,14 @@ describe("playground scenario", () => {
       assert.deepStrictEqual(held?.messages, { twilio: 0, vonage: 0 })
       assert.strictEqual(weddingDay?.notice.servedBy, "sms/vonage")
       assert.deepStrictEqual(weddingDay?.messages, { twilio: 0, vonage: 1 })
+      // Payments: a charge whose answer was lost is found by its key, not made again; Stripe down queues it;
+      // the wedding day marks it for manual processing.
+      const [lostAnswer, down, dayOf] = report.payments
+      assert.strictEqual(lostAnswer?.outcome._tag, "Charged")
+      assert.strictEqual(lostAnswer?.intents, 1)
+      assert.strictEqual(down?.outcome._tag, "Queued")
+      assert.strictEqual(dayOf?.outcome._tag, "ManualProcessing")
+      assert.strictEqual(down?.intents, 0)
     })
   )
 })
