@@ -48,6 +48,7 @@
 import { Clock, type Config, Duration, Effect, Layer, type Redacted, Result } from "effect"
 import { AdapterConfig, type IntegrationError, MaybeSent, PaymentProvider } from "@wedsync/core"
 import {
+  cancelParams,
   captureParams,
   confirmParams,
   createParams,
@@ -185,6 +186,10 @@ const service = (call: Call): PaymentProvider.PaymentProvider["Service"] => {
     capturePayment: (id, options) =>
       call("capturePayment", (sdk) =>
         sdk.paymentIntents.capture(id, captureParams(options), { idempotencyKey: options.idempotencyKey })
+      ).pipe(Effect.map(toPayment)),
+    cancelPayment: (id, options) =>
+      call("cancelPayment", (sdk) =>
+        sdk.paymentIntents.cancel(id, cancelParams(options), { idempotencyKey: options.idempotencyKey })
       ).pipe(Effect.map(toPayment)),
     refund: (request) =>
       call("refund", (sdk) =>

@@ -233,6 +233,44 @@ describe("operations", () => {
     ])
   })
 
+  it("cancels an authorisation under its own key; a payment that succeeded is refused, not cancelled", async () => {
+    const cancelKey = Stripe.idempotencyKey({ operation: "cancelPayment", bookingId: "b_9", instalment: "hold" })
+    const exit = await run(
+      Effect.gen(function* () {
+        const provider = yield* payments
+        const held = yield* provider.createPayment(deposit("hold", { captureMethod: "manual" }))
+        const canceled = yield* provider.cancelPayment(held.id, {
+          idempotencyKey: cancelKey,
+          reason: "requested_by_customer"
+        })
+        const again = yield* provider.cancelPayment(held.id, {
+          idempotencyKey: cancelKey,
+          reason: "requested_by_customer"
+        })
+        const paid = yield* provider.createPayment(deposit())
+        const refused = yield* Effect.flip(
+          provider.cancelPayment(paid.id, {
+            idempotencyKey: Stripe.idempotencyKey({
+              operation: "cancelPayment",
+              bookingId: "b_9",
+              instalment: "deposit"
+            })
+          })
+        )
+        return { held, canceled, again, refused }
+      })
+    )
+    const { held, canceled, again, refused } = successOf(exit)
+    expect(held.status).toBe("requires_capture")
+    expect(canceled).toMatchObject({ id: held.id, status: "canceled" })
+    // the same key again: Stripe answers the first result
+    expect(again).toMatchObject({ id: held.id, status: "canceled" })
+    expect(sim.ledger.sideEffects().filter((effect) => effect.kind === "cancel")).toHaveLength(1)
+    expect(refused.reason._tag).toBe("InvalidRequest")
+    expect(refused.delivery).toBe("notSent")
+    expect(postsKeys()[1]).toBe(cancelKey)
+  })
+
   it("confirms a payment created without confirm, under its own key", async () => {
     const exit = await run(
       Effect.gen(function* () {

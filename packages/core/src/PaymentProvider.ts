@@ -172,6 +172,24 @@ export const CapturePaymentOptions = Schema.Struct({
 export type CapturePaymentOptions = typeof CapturePaymentOptions.Type
 
 /**
+ * Options of `cancelPayment`: releases an authorisation or abandons a payment
+ * not yet made. A payment that already succeeded cannot be cancelled (refund it).
+ *
+ * @example
+ * ```ts
+ * const options: PaymentProvider.CancelPaymentOptions = { idempotencyKey: "wedsync/cancelPayment/bk_1/1", reason: "requested_by_customer" }
+ * ```
+ * @since 0.1.0
+ */
+export const CancelPaymentOptions = Schema.Struct({
+  idempotencyKey: IdempotencyKey,
+  reason: Schema.optional(Schema.Literals(["duplicate", "fraudulent", "requested_by_customer", "abandoned"]))
+})
+
+/** @since 0.1.0 */
+export type CancelPaymentOptions = typeof CancelPaymentOptions.Type
+
+/**
  * Where a payment stands (Stripe's PaymentIntent states). `requires_action`
  * means the customer must authenticate, using `clientSecret` in the browser.
  *
@@ -308,6 +326,7 @@ export type Refund = typeof Refund.Type
  *     createPayment: () => unavailable("createPayment"),
  *     confirmPayment: () => unavailable("confirmPayment"),
  *     capturePayment: () => unavailable("capturePayment"),
+ *     cancelPayment: () => unavailable("cancelPayment"),
  *     refund: () => unavailable("refund"),
  *     retrievePayment: () => unavailable("retrievePayment"),
  *     findPaymentsByMetadata: () => Effect.succeed([])
@@ -327,6 +346,8 @@ export class PaymentProvider extends Context.Service<
     readonly confirmPayment: (id: string, options: ConfirmPaymentOptions) => Effect.Effect<Payment, IntegrationError>
     /** Captures an authorised (`requires_capture`) payment. */
     readonly capturePayment: (id: string, options: CapturePaymentOptions) => Effect.Effect<Payment, IntegrationError>
+    /** Cancels a payment that has not succeeded (an authorisation is released). */
+    readonly cancelPayment: (id: string, options: CancelPaymentOptions) => Effect.Effect<Payment, IntegrationError>
     /** Refunds all or part of a captured payment. */
     readonly refund: (request: RefundRequest) => Effect.Effect<Refund, IntegrationError>
     /** Reads a payment's current state. */
@@ -361,7 +382,7 @@ export class PaymentProvider extends Context.Service<
  */
 export type KeyedOperation =
   | {
-      readonly operation: "createPayment" | "confirmPayment" | "capturePayment"
+      readonly operation: "createPayment" | "confirmPayment" | "capturePayment" | "cancelPayment"
       /** WedSync's booking id. */
       readonly bookingId: string
       /** Which instalment of the booking: `"deposit"`, `1`, `"balance"`. */

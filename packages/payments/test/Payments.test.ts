@@ -82,6 +82,7 @@ const processor = (faults: Array<Fault>) => {
       }),
     confirmPayment: unused,
     capturePayment: unused,
+    cancelPayment: unused,
     refund: unused,
     retrievePayment: unused,
     findPaymentsByMetadata: unused

@@ -83,6 +83,10 @@ export const confirmParams = (options: PaymentProvider.ConfirmPaymentOptions): S
 export const captureParams = (options: PaymentProvider.CapturePaymentOptions): StripeSdk.PaymentIntentCaptureParams =>
   options.amount === undefined ? {} : { amount_to_capture: options.amount }
 
+/** The parameters of a cancellation. @internal */
+export const cancelParams = (options: PaymentProvider.CancelPaymentOptions): StripeSdk.PaymentIntentCancelParams =>
+  options.reason === undefined ? {} : { cancellation_reason: options.reason }
+
 /** The parameters of a refund. @internal */
 export const refundParams = (request: PaymentProvider.RefundRequest): StripeSdk.RefundCreateParams => ({
   payment_intent: request.paymentId,

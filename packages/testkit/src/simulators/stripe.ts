@@ -5,6 +5,8 @@
  * - Routes: `POST /v1/payment_intents` (with `confirm`, `capture_method`,
  *   `payment_method`, `metadata[...]`), `POST /v1/payment_intents/:id/confirm`,
  *   `POST /v1/payment_intents/:id/capture` (`amount_to_capture`),
+ *   `POST /v1/payment_intents/:id/cancel` (`cancellation_reason`; a succeeded
+ *   or canceled one is a 400 `payment_intent_unexpected_state`),
  *   `GET /v1/payment_intents/:id` (`expand[]=latest_charge`),
  *   `GET /v1/payment_intents/search` (Stripe's query language, e.g.
  *   `metadata['weddingId']:'w_1'`; `search_result` pages) and `POST /v1/refunds`.
@@ -78,6 +80,7 @@ export const operations = [
   "payment_intents.create",
   "payment_intents.confirm",
   "payment_intents.capture",
+  "payment_intents.cancel",
   "payment_intents.retrieve",
   "payment_intents.search",
   "refunds.create"

@@ -213,6 +213,41 @@ const capture = (request: SimRequest, context: Context, form: Form): Reply => {
   return { status: 200, body: render(context.state, intent, expandParam(form)) }
 }
 
+const CANCELABLE: ReadonlyArray<string> = [
+  "requires_payment_method",
+  "requires_capture",
+  "requires_confirmation",
+  "requires_action",
+  "processing"
+]
+
+/** `POST /v1/payment_intents/:id/cancel`: releases an authorisation; a succeeded or canceled one is refused. */
+const cancel = (request: SimRequest, context: Context, form: Form): Reply => {
+  rejectUnknown(request, form, ["cancellation_reason", "expand"])
+  const reason = choiceParam(request, form, "cancellation_reason", [
+    "duplicate",
+    "fraudulent",
+    "requested_by_customer",
+    "abandoned"
+  ])
+  const { intent } = intentOf(request, context)
+  if (!CANCELABLE.includes(intent.status)) {
+    return stripeError(request, 400, {
+      type: "invalid_request_error",
+      code: "payment_intent_unexpected_state",
+      message:
+        `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. ` +
+        `Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(", ")}.`
+    })
+  }
+  intent.status = "canceled"
+  intent.canceled_at = nowSeconds()
+  intent.cancellation_reason = reason ?? null
+  intent.amount_capturable = 0
+  context.ledger.sideEffect({ kind: "cancel", id: intent.id, ...keyOf(request) })
+  return { status: 200, body: render(context.state, intent, expandParam(form)) }
+}
+
 const retrieve = (request: SimRequest, context: Context, form: Form): Reply => {
   rejectUnknown(request, form, ["client_secret", "expand"])
   return { status: 200, body: render(context.state, intentOf(request, context).intent, expandParam(form)) }
@@ -223,5 +258,6 @@ export const routes = [
   post("/v1/payment_intents", "payment_intents.create", create),
   post("/v1/payment_intents/:id/confirm", "payment_intents.confirm", confirmRoute),
   post("/v1/payment_intents/:id/capture", "payment_intents.capture", capture),
+  post("/v1/payment_intents/:id/cancel", "payment_intents.cancel", cancel),
   get("/v1/payment_intents/:id", "payment_intents.retrieve", retrieve)
 ]
