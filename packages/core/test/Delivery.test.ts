@@ -91,15 +91,18 @@ describe("IntegrationError.delivery", () => {
 })
 
 describe("the shared delivery rules", () => {
-  it("a 4xx is notSent, any other failed status maybeSent", () => {
+  it("a 4xx or a 503 is notSent, any other failed status maybeSent", () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 599 }), (status) => {
-        const expected = status >= 400 && status < 500 ? "notSent" : "maybeSent"
+        const expected = (status >= 400 && status < 500) || status === 503 ? "notSent" : "maybeSent"
         assert.strictEqual(IntegrationError.deliveryOfStatus(status), expected)
       })
     )
     assert.strictEqual(IntegrationError.deliveryOfStatus(429), "notSent")
+    assert.strictEqual(IntegrationError.deliveryOfStatus(503), "notSent")
     assert.strictEqual(IntegrationError.deliveryOfStatus(500), "maybeSent")
+    assert.strictEqual(IntegrationError.deliveryOfStatus(502), "maybeSent")
+    assert.strictEqual(IntegrationError.deliveryOfStatus(504), "maybeSent")
     assert.strictEqual(IntegrationError.deliveryOfStatus(200), "maybeSent")
   })
 
