@@ -65,7 +65,10 @@ describe("classification of Stripe's error catalogue, through the SDK", () => {
     expect([error.reason._tag, error.providerCode, error.delivery]).toEqual([reason, code, delivery])
     expect(error.retryAfter && Duration.toSeconds(error.retryAfter)).toBe(retryAfter)
     expect(error.requestId).toMatch(/^req_/)
-    expect(error.canFailover).toBe(reason !== "Rejected" && reason !== "InvalidRequest")
+    // a key still in use at Stripe stays with Stripe
+    expect(error.canFailover).toBe(
+      reason !== "Rejected" && reason !== "InvalidRequest" && entry !== "idempotency_key_in_use"
+    )
     expect(sim.ledger.requests()).toHaveLength(1)
     expect(JSON.stringify(error) + error.message).not.toContain(sim.credentials.secretKey)
   })
@@ -77,6 +80,9 @@ describe("classification of Stripe's error catalogue, through the SDK", () => {
     const inUse = failureOf(await Effect.runPromiseExit(stripe.createPayment(request)))
     const outage = failureOf(await Effect.runPromiseExit(stripe.createPayment(request)))
     expect([Stripe.isKeyInUse(inUse), Stripe.isKeyInUse(outage)]).toEqual([true, false])
+    // retried on Stripe, never handed to another processor
+    expect([inUse.isRetryable, inUse.canFailover, inUse.sameProviderOnly]).toEqual([true, false, true])
+    expect([outage.canFailover, outage.sameProviderOnly]).toEqual([true, undefined])
   })
 })
 

@@ -162,16 +162,22 @@ export class IntegrationError extends failureClass(
     providerCode: OptionalText,
     requestId: OptionalText,
     correlationId: OptionalText,
-    delivery: Schema.optional(Delivery)
+    delivery: Schema.optional(Delivery),
+    /**
+     * Only this provider can complete the request: retry it here, never hand
+     * it to another (Stripe's 409 `idempotency_key_in_use`: the first request
+     * with this key is still running there). Makes `canFailover` false.
+     */
+    sameProviderOnly: Schema.optional(Schema.Boolean)
   })
 ) {
   /** Whether a later attempt at the same provider may succeed. */
   get isRetryable(): boolean {
     return this.reason.isRetryable
   }
-  /** Whether another provider may succeed where this one failed. */
+  /** Whether another provider may succeed where this one failed (never when `sameProviderOnly`). */
   get canFailover(): boolean {
-    return this.reason.canFailover
+    return this.sameProviderOnly !== true && this.reason.canFailover
   }
   /** The reason's family. */
   get family(): Family {
@@ -251,7 +257,8 @@ const isDetails = (details: NonNullable<Parameters<typeof make>[3]>) =>
   isOptional(details.providerCode, "string") &&
   isOptional(details.requestId, "string") &&
   isOptional(details.correlationId, "string") &&
-  (details.delivery === undefined || details.delivery === "notSent" || details.delivery === "maybeSent")
+  (details.delivery === undefined || details.delivery === "notSent" || details.delivery === "maybeSent") &&
+  (details.sameProviderOnly === undefined || typeof details.sameProviderOnly === "boolean")
 
 /**
  * Builds an `IntegrationError` from its parts.
@@ -279,6 +286,7 @@ export const make = (
     readonly requestId?: string | undefined
     readonly correlationId?: string | undefined
     readonly delivery?: Delivery | undefined
+    readonly sameProviderOnly?: boolean | undefined
   }
 ): IntegrationError => {
   if (
@@ -295,7 +303,8 @@ export const make = (
       ...(details?.providerCode === undefined ? {} : { providerCode: details.providerCode }),
       ...(details?.requestId === undefined ? {} : { requestId: details.requestId }),
       ...(details?.correlationId === undefined ? {} : { correlationId: details.correlationId }),
-      ...(details?.delivery === undefined ? {} : { delivery: details.delivery })
+      ...(details?.delivery === undefined ? {} : { delivery: details.delivery }),
+      ...(details?.sameProviderOnly === undefined ? {} : { sameProviderOnly: details.sameProviderOnly })
     })
   }
   // In the schema's order, as the constructor lays them out: `toJSON`, encoding and hashing see the same keys.
@@ -306,6 +315,7 @@ export const make = (
     if (details.requestId !== undefined) fields.requestId = details.requestId
     if (details.correlationId !== undefined) fields.correlationId = details.correlationId
     if (details.delivery !== undefined) fields.delivery = details.delivery
+    if (details.sameProviderOnly !== undefined) fields.sameProviderOnly = details.sameProviderOnly
   }
   return trusted<IntegrationError>(IntegrationError.prototype, fields)
 }

@@ -205,3 +205,38 @@ describe("Resilience.protect", () => {
     }).pipe(Effect.provide(layer))
   )
 })
+
+describe("an error only its provider can complete (sameProviderOnly)", () => {
+  it.effect("is retried in the call but never failed over", () =>
+    Effect.gen(function* () {
+      const calls = yield* Ref.make(0)
+      const inUse = IntegrationError.make("stripe", "send", new IntegrationError.Unavailable({}), {
+        status: 409,
+        providerCode: "idempotency_key_in_use",
+        delivery: "notSent",
+        sameProviderOnly: true
+      })
+      assert.isTrue(inUse.isRetryable)
+      assert.isFalse(inUse.canFailover)
+      const primary: Sender = {
+        provider: "stripe",
+        calls,
+        lookups: yield* Ref.make(0),
+        answer: MaybeSent.notFound,
+        send: Effect.andThen(
+          Ref.update(calls, (n) => n + 1),
+          Effect.fail(inUse)
+        )
+      }
+      const backup = yield* sender("other", "ok")
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(Failover.run(Failover.fromServices<Sender>("sms", [primary, backup]), "send", (s) => s.send))
+      )
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.lastError.providerCode, "idempotency_key_in_use")
+      assert.strictEqual(yield* Ref.get(calls), Policy.defaults.sms.inCall.maxAttempts)
+      assert.strictEqual(yield* Ref.get(backup.calls), 0)
+    }).pipe(Effect.provide(layer))
+  )
+})

@@ -12,8 +12,9 @@
  * - 409 `idempotency_key_in_use`: a request with the same key is still
  *   running at Stripe. This request did nothing (not sent) and the same key
  *   will replay the first one's answer shortly: `Unavailable` (in-call retry
- *   on Stripe, same key) with the code kept, so callers can tell it from an
- *   outage (`Stripe.isKeyInUse`) and never hand the payment to anyone else;
+ *   on Stripe, same key) with the code kept and `sameProviderOnly`, so it is
+ *   never failed over (`canFailover` is false) and callers can tell it from
+ *   an outage (`Stripe.isKeyInUse`);
  * - 429 `rate_limit` and `lock_timeout` are `RateLimited` with Retry-After;
  * - 401 (`api_key_expired` included) is `Unauthorized`; 403 and account codes
  *   (`account_invalid`, `testmode_charges_only`, `livemode_mismatch`,
@@ -238,7 +239,9 @@ export const classify = (
     status,
     providerCode,
     requestId,
-    delivery: deliveryFor(failure, context.written)
+    delivery: deliveryFor(failure, context.written),
+    // The first request with this key is still running at Stripe: only Stripe can finish it.
+    ...(providerCode === "idempotency_key_in_use" ? { sameProviderOnly: true } : {})
   })
 }
 
