@@ -43,13 +43,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, type Fiber, type Layer, type Scope } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, type Layer, type Scope } from "effect"
 import type * as IntegrationError from "./IntegrationError.ts"
 import * as MaybeSent from "./MaybeSent.ts"
 import type * as Policy from "./Policy.ts"
-import * as WeddingContext from "./WeddingContext.ts"
 import { CorrelationId } from "./Correlation.ts"
 import { Resilience } from "./Resilience.ts"
+import { resolving, weddingOf } from "./internal/failoverResolve.ts"
 import {
   asProviderFailure,
   BrokenStep,
@@ -168,8 +168,6 @@ export interface RunOptions<S extends Port = Port, A = unknown, R = never> {
   readonly maxDuplicates?: number | undefined
 }
 
-const RESOLVE_WITHIN_MILLIS = 3_000
-
 /**
  * Runs `use` against each step in order until one serves, within the plan's
  * `deadlineMillis` when one is given.
@@ -272,44 +270,6 @@ export const run = <S extends Port, A, R>(
       })
     }
     return step(startOf(resilience, plan, attempts))
-  })
-
-const weddingOf = (fiber: Fiber.Fiber<unknown, unknown>) => {
-  const wedding = fiber.getRef(WeddingContext.CurrentWedding)
-  if (wedding === undefined) return undefined
-  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-  return WeddingContext.resolve(wedding, now, fiber.getRef(WeddingContext.CriticalityThresholds))
-}
-
-/** A maybe-sent failure's resolution: the caller's resolver on the `"status"` circuit, bounded; else unknown. */
-const resolving = <S extends Port, A, R>(
-  resilience: Resilience["Service"],
-  service: Policy.ServiceType,
-  step: S,
-  operation: string,
-  error: IntegrationError.IntegrationError,
-  since: number,
-  deadlineAt: number | undefined,
-  options: RunOptions<S, A, R> | undefined
-): Effect.Effect<MaybeSent.Resolution<A>, never, R> =>
-  Effect.withFiber((fiber) => {
-    const resolve = options?.resolve
-    if (resolve === undefined) return Effect.succeed(MaybeSent.unknown())
-    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-    const within = options?.resolveWithinMillis ?? RESOLVE_WITHIN_MILLIS
-    // At most half of what remains: a backup the policy may fail over to still has time to serve.
-    const left = deadlineAt === undefined ? within : Math.min(within, Math.floor((deadlineAt - now) / 2))
-    if (left <= 0) return Effect.succeed(MaybeSent.unknown())
-    return resilience
-      .protect(resolve(step, error, since), {
-        service,
-        provider: step.provider,
-        operation: `${operation}.resolve`,
-        circuit: "status",
-        idempotent: true,
-        withinMillis: left
-      })
-      .pipe(Effect.catch((failure) => Effect.succeed(MaybeSent.unknown(failure))))
   })
 
 const exhausted = (

@@ -51,7 +51,6 @@
  * @since 0.1.0
  */
 import { Clock, Effect, Schema } from "effect"
-import * as Correlation from "@wedsync/core/Correlation"
 import { Metadata, NonEmptyString } from "@wedsync/core/Fields"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
 import * as MaybeSent from "@wedsync/core/MaybeSent"
@@ -61,8 +60,9 @@ import * as Resilience from "@wedsync/core/Resilience"
 import * as Retry from "@wedsync/core/Retry"
 import type * as StoreError from "@wedsync/core/StoreError"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
-import * as DeadLetters from "@wedsync/durable/DeadLetters"
+import type * as DeadLetters from "@wedsync/durable/DeadLetters"
 import * as Outbox from "@wedsync/durable/Outbox"
+import { manual } from "./internal/manual.ts"
 
 /** The outbox operation of a queued charge. @since 0.1.0 */
 export const operation = "payment.charge"
@@ -280,7 +280,7 @@ export const charge = (
     }
     const wedding = input.wedding === undefined ? undefined : WeddingContext.resolve(input.wedding, now)
     if (wedding?.criticality === "wedding_day_critical") {
-      yield* manual(key, payments.provider, error, payload, wedding, now)
+      yield* manual(operation, key, payments.provider, error, payload, wedding, now)
       return {
         _tag: "ManualProcessing" as const,
         reference: key,
@@ -314,45 +314,6 @@ export const charge = (
       manualProcessingRequired: false as const,
       failure: error
     }
-  })
-
-/** Puts the charge straight into the dead letters, for an operator to process by hand or replay under its key. */
-const manual = (
-  key: string,
-  provider: string,
-  error: IntegrationError.IntegrationError,
-  payload: unknown,
-  wedding: WeddingContext.ResolvedWedding,
-  now: number
-) =>
-  Effect.gen(function* () {
-    const letters = yield* DeadLetters.DeadLetters
-    const correlationId = (yield* Correlation.current) ?? key
-    yield* letters.add(
-      new DeadLetters.DeadLetter({
-        id: key,
-        service: "payment",
-        operation,
-        provider,
-        providersTried: [provider],
-        reason: "ManualProcessingRequired",
-        errors: [DeadLetters.recordOf(error, now)],
-        attempts: 1,
-        payload,
-        wedding: {
-          weddingId: wedding.weddingId,
-          weddingDate: wedding.weddingDate,
-          vendorType: wedding.vendorType,
-          criticality: wedding.criticality
-        },
-        correlationId,
-        firstFailureAt: now,
-        lastFailureAt: now,
-        deadAt: now,
-        status: "dead",
-        replays: 0
-      })
-    )
   })
 
 /**
