@@ -113,13 +113,17 @@ describe("1,000 payments, 30 % faults, two workers, one SIGKILLed", () => {
         let declined = 0
         let deadLettered = 0
         let lost = 0
+        const lostKeys: Array<string> = []
         for (const key of keys) {
           const statuses = byKey.get(key) ?? []
           const letter = letters.get(key)
           if (statuses.includes("succeeded")) succeeded++
           else if (letter?.reason === "Rejected") declined++
           else if (letter !== undefined) deadLettered++
-          else lost++
+          else {
+            lost++
+            lostKeys.push(`${key} (intents: ${statuses.join(", ") || "none"})`)
+          }
         }
         const charges = [...sim.state.charges.values()].filter((charge) => charge.status === "succeeded")
         const chargedPerKey = new Map<string, number>()
@@ -129,7 +133,7 @@ describe("1,000 payments, 30 % faults, two workers, one SIGKILLed", () => {
         }
         const intentsPerKey = [...byKey.values()].filter((statuses) => statuses.length > 1).length
         const doubleCharged = [...chargedPerKey.values()].filter((count) => count > 1).length + intentsPerKey
-        return { succeeded, declined, deadLettered, lost, doubleCharged, letters: [...letters.values()] }
+        return { succeeded, declined, deadLettered, lost, lostKeys, doubleCharged, letters: [...letters.values()] }
       }
       const deadline = Date.now() + 240_000
       let totals = await outcome()
@@ -144,6 +148,17 @@ describe("1,000 payments, 30 % faults, two workers, one SIGKILLed", () => {
           `worker 1 SIGKILLed: ${totals.succeeded} succeeded, ${totals.declined} declined, ` +
           `${totals.deadLettered} dead-lettered, ${totals.lost} lost, ${totals.doubleCharged} charged twice`
       )
+      if (totals.lost > 0) {
+        const requestsOf = (key: string) =>
+          sim.ledger
+            .requests()
+            .filter((request) => request.headers["idempotency-key"] === key)
+            .map((request) => `${request.operation}:${request.fault._tag}:${request.outcome}:${request.status ?? "-"}`)
+        for (const lost of totals.lostKeys.slice(0, 5)) {
+          const key = lost.split(" ")[0]!
+          console.log(`lost ${lost}: requests ${requestsOf(key).join(" | ")}`)
+        }
+      }
       expect(totals.lost).toBe(0)
       expect(totals.doubleCharged).toBe(0)
       expect(totals.declined).toBe(PAYMENTS / 10)

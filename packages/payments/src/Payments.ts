@@ -170,6 +170,23 @@ const requestOf = (input: typeof ChargeInput.Type, key: string) =>
     idempotencyKey: key
   })
 
+/**
+ * What a payment found after an ambiguous failure means: the request reached
+ * the processor, but a PaymentIntent that still wants a payment method was
+ * declined, and a canceled one will never be paid. Those are the customer's
+ * to act on, not a charge; anything else is the charge's outcome.
+ */
+const foundAs = (provider: string, payment: PaymentProvider.Payment) => {
+  if (payment.status === "requires_payment_method" || payment.status === "canceled") {
+    const description =
+      payment.status === "canceled"
+        ? `payment ${payment.id} was canceled`
+        : `payment ${payment.id} was declined (found after its answer was lost)`
+    return Effect.fail(IntegrationError.make(provider, "createPayment", new IntegrationError.Rejected({ description })))
+  }
+  return Effect.succeed({ payment, resolution: "found" as const })
+}
+
 /** Creates the payment under the processor's circuit; a maybe-sent failure is resolved before it is reported. */
 const attempt = (
   payments: PaymentProvider.PaymentProvider["Service"],
@@ -193,7 +210,7 @@ const attempt = (
     // An earlier run may have charged: ask before charging again.
     if (maybeSentSince !== undefined) {
       const earlier = yield* resolveAt(maybeSentSince)
-      if (earlier._tag === "Found") return { payment: earlier.value, resolution: "found" as const }
+      if (earlier._tag === "Found") return yield* foundAs(payments.provider, earlier.value)
     }
     const startedAt = yield* Clock.currentTimeMillis
     const created = yield* Effect.result(
@@ -211,7 +228,7 @@ const attempt = (
     const error = created.failure
     if (!error.maybeSent) return yield* error
     const resolution = yield* resolveAt(startedAt)
-    if (resolution._tag === "Found") return { payment: resolution.value, resolution: "found" as const }
+    if (resolution._tag === "Found") return yield* foundAs(payments.provider, resolution.value)
     return yield* new Unknown({ error, since: startedAt })
   })
 

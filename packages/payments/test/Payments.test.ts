@@ -21,7 +21,7 @@ import * as Policy from "@wedsync/core/Policy"
 import * as Resilience from "@wedsync/core/Resilience"
 import * as Payments from "../src/Payments.ts"
 
-type Fault = "committedThenLost" | "unavailable" | "declined" | "serverError"
+type Fault = "committedThenLost" | "declinedThenLost" | "unavailable" | "declined" | "serverError"
 
 /** A processor that charges once per key; `faults` are used up one per create call. */
 const processor = (faults: Array<Fault>) => {
@@ -53,6 +53,12 @@ const processor = (faults: Array<Fault>) => {
         switch (faults.shift()) {
           case "committedThenLost":
             charged(request)
+            return fail(new IntegrationError.Unavailable({ description: "reset after the write" }), {
+              status: 500,
+              delivery: "maybeSent"
+            })
+          case "declinedThenLost":
+            charges.set(request.idempotencyKey, { ...charged(request), status: "requires_payment_method" })
             return fail(new IntegrationError.Unavailable({ description: "reset after the write" }), {
               status: 500,
               delivery: "maybeSent"
@@ -144,6 +150,16 @@ describe("Payments.charge", () => {
       assert.strictEqual(outcome._tag, "Charged")
       if (outcome._tag === "Charged") assert.strictEqual(outcome.resolution, "found")
       assert.strictEqual(fake.charges.size, 1)
+      assert.deepStrictEqual(fake.calls, { creates: 1, resolves: 1 })
+    }).pipe(Effect.provide(world(fake.layer)))
+  })
+
+  it.live("a payment found declined after its answer was lost is a decline, not a charge: nothing queued", () => {
+    const fake = processor(["declinedThenLost"])
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(Payments.charge(deposit))
+      assert.strictEqual(error._tag, "IntegrationError")
+      if (error._tag === "IntegrationError") assert.strictEqual(error.reason._tag, "Rejected")
       assert.deepStrictEqual(fake.calls, { creates: 1, resolves: 1 })
     }).pipe(Effect.provide(world(fake.layer)))
   })
