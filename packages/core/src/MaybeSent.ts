@@ -35,8 +35,10 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, Effect, Schema } from "effect"
 import type * as IntegrationError from "./IntegrationError.ts"
+import type { ServiceType } from "./Policy.ts"
+import * as Resilience from "./Resilience.ts"
 import type * as WeddingContext from "./WeddingContext.ts"
 
 /**
@@ -202,3 +204,31 @@ export const decide = (
   table: PolicyTable,
   wedding: { readonly criticality: WeddingContext.Criticality } | undefined
 ): WhenUnresolved => (wedding === undefined ? table.withoutWedding : table.byCriticality[wedding.criticality])
+
+/**
+ * Asks a provider whether a maybe-sent request reached it: runs `resolution`
+ * (a port's `resolve`) on the provider's `"status"` circuit, where it may be
+ * retried (a lookup, or a replay under the same key, repeats nothing), and
+ * reads its own failure as `unknown`. `Failover.run`, `Notifications` and
+ * `Payments` all ask through this.
+ *
+ * @example
+ * ```ts
+ * const answer = yield* MaybeSent.ask(twilio.resolve(message, since), { service: "sms", provider: "twilio", operation: "send.resolve" })
+ * ```
+ * @since 0.1.0
+ */
+export const ask = <A, R>(
+  resolution: Effect.Effect<Resolution<A>, IntegrationError.IntegrationError, R>,
+  options: {
+    readonly service: ServiceType
+    readonly provider: string
+    readonly operation: string
+    /** An outer deadline's remainder, as `Resilience.protect` takes it. */
+    readonly withinMillis?: number | undefined
+  }
+): Effect.Effect<Resolution<A>, never, R | Resilience.Resilience> =>
+  resolution.pipe(
+    Resilience.protect({ ...options, circuit: "status", idempotent: true }),
+    Effect.catch((failure) => Effect.succeed(unknown(failure)))
+  )

@@ -197,16 +197,11 @@ const attempt = (
     const resolveAt = (since: number) =>
       payments.resolve === undefined
         ? Effect.succeed(MaybeSent.unknown())
-        : payments.resolve(request, since).pipe(
-            Resilience.protect({
-              service: "payment",
-              provider: payments.provider,
-              operation: "createPayment.resolve",
-              circuit: "status",
-              idempotent: true
-            }),
-            Effect.catch((error) => Effect.succeed(MaybeSent.unknown(error)))
-          )
+        : MaybeSent.ask(payments.resolve(request, since), {
+            service: "payment",
+            provider: payments.provider,
+            operation: "createPayment.resolve"
+          })
     // An earlier run may have charged: ask before charging again.
     if (maybeSentSince !== undefined) {
       const earlier = yield* resolveAt(maybeSentSince)

@@ -10,7 +10,7 @@ import { Clock, Effect, type Fiber } from "effect"
 import type * as IntegrationError from "../IntegrationError.ts"
 import * as MaybeSent from "../MaybeSent.ts"
 import type * as Policy from "../Policy.ts"
-import type { Resilience } from "../Resilience.ts"
+import { Resilience } from "../Resilience.ts"
 import * as WeddingContext from "../WeddingContext.ts"
 import type { Port } from "./failoverModel.ts"
 
@@ -54,14 +54,10 @@ export const resolving = <S extends Port, A, R>(
     // At most half of what remains: a backup the policy may fail over to still has time to serve.
     const left = deadlineAt === undefined ? within : Math.min(within, Math.floor((deadlineAt - now) / 2))
     if (left <= 0) return Effect.succeed(MaybeSent.unknown())
-    return resilience
-      .protect(resolve(step, error, since), {
-        service,
-        provider: step.provider,
-        operation: `${operation}.resolve`,
-        circuit: "status",
-        idempotent: true,
-        withinMillis: left
-      })
-      .pipe(Effect.catch((failure) => Effect.succeed(MaybeSent.unknown(failure))))
+    return MaybeSent.ask(resolve(step, error, since), {
+      service,
+      provider: step.provider,
+      operation: `${operation}.resolve`,
+      withinMillis: left
+    }).pipe(Effect.provideService(Resilience, resilience))
   })

@@ -14,7 +14,6 @@ import * as EmailProvider from "@wedsync/core/EmailProvider"
 import * as Failover from "@wedsync/core/Failover"
 import * as IntegrationError from "@wedsync/core/IntegrationError"
 import * as MaybeSent from "@wedsync/core/MaybeSent"
-import * as ResilienceModule from "@wedsync/core/Resilience"
 import type { Resilience } from "@wedsync/core/Resilience"
 import * as SmsProvider from "@wedsync/core/SmsProvider"
 import * as WeddingContext from "@wedsync/core/WeddingContext"
@@ -297,17 +296,11 @@ export const resolveEarlier = (
   ) => {
     const step = steps.find((candidate) => candidate.provider === provider)
     if (step?.resolve === undefined) return Effect.succeed(undefined)
-    return step.resolve(message, since).pipe(
-      ResilienceModule.protect({
-        service: out._tag === "Email" ? "email" : "sms",
-        provider,
-        operation: "send.resolve",
-        circuit: "status",
-        idempotent: true
-      }),
-      Effect.map((resolution) => (resolution._tag === "Found" ? resolution.value : undefined)),
-      Effect.catch(() => Effect.succeed(undefined))
-    )
+    return MaybeSent.ask(step.resolve(message, since), {
+      service: out._tag === "Email" ? "email" : "sms",
+      provider,
+      operation: "send.resolve"
+    }).pipe(Effect.map((resolution) => (resolution._tag === "Found" ? resolution.value : undefined)))
   }
   return out._tag === "Email"
     ? ask(out.config.providers.steps.filter(isPort), out.message)
