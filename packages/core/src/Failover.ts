@@ -49,6 +49,7 @@ import * as MaybeSent from "./MaybeSent.ts"
 import type * as Policy from "./Policy.ts"
 import { CorrelationId } from "./Correlation.ts"
 import { Resilience } from "./Resilience.ts"
+import { deadlineIn } from "./internal/deadline.ts"
 import { resolving, weddingOf } from "./internal/failoverResolve.ts"
 import {
   asProviderFailure,
@@ -193,14 +194,14 @@ export const run = <S extends Port, A, R>(
     let unresolved = 0
     const clock = fiber.getRef(Clock.Clock)
     const deadlineMillis = options?.deadlineMillis
-    const deadlineAt = deadlineMillis === undefined ? undefined : clock.currentTimeMillisUnsafe() + deadlineMillis
+    const deadline = deadlineMillis === undefined ? undefined : deadlineIn(clock, deadlineMillis)
     const step = (index: number): Effect.Effect<Served<A>, FailoverError, R> => {
       if (index >= plan.steps.length) {
         return Effect.fail(exhausted(plan, operation, attempts, lastError!))
       }
       const service = plan.steps[index]!
       const startedAt = clock.currentTimeMillisUnsafe()
-      const remaining = deadlineAt === undefined ? undefined : deadlineAt - startedAt
+      const remaining = deadline?.remaining()
       if (remaining !== undefined && remaining <= 0) {
         lastError ??= pastDeadline(service.provider, operation, deadlineMillis!, fiber.getRef(CorrelationId))
         skipRest(plan.steps, index, attempts)
@@ -250,7 +251,7 @@ export const run = <S extends Port, A, R>(
             }
             // It may have been sent: find out before repeating it anywhere.
             return Effect.flatMap(
-              resolving(resilience, plan.service, service, operation, error, startedAt, deadlineAt, options),
+              resolving(resilience, plan.service, service, operation, error, startedAt, deadline, options),
               (resolution) => {
                 attempts.push({ ...failed, resolution: MaybeSent.outcomeOf(resolution) })
                 if (resolution._tag === "Found") {
@@ -316,15 +317,14 @@ export const hedge = <S extends Port, A, R>(
     const errors: Array<IntegrationError.IntegrationError> = []
     const delay = Duration.fromInputUnsafe(options.delay)
     const deadlineMillis = options.deadlineMillis
-    const deadlineAt =
-      deadlineMillis === undefined ? undefined : fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + deadlineMillis
+    const deadline = deadlineMillis === undefined ? undefined : deadlineIn(fiber.getRef(Clock.Clock), deadlineMillis)
     // A reason no backup can fix wins the race as a value, so the other steps are interrupted at once.
     type Outcome = Served<A> | { readonly stop: IntegrationError.IntegrationError }
     const from = (index: number): Effect.Effect<Outcome, void, R> => {
       const service = plan.steps[index]!
       const attempt = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
-        const remaining = deadlineAt === undefined ? undefined : deadlineAt - startedAt
+        const remaining = deadline?.remaining()
         if (remaining !== undefined && remaining <= 0) {
           errors.push(pastDeadline(service.provider, operation, deadlineMillis!, fiber.getRef(CorrelationId)))
           skipRest([service], 0, attempts)

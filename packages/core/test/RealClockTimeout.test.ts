@@ -10,6 +10,7 @@ import { Effect, Exit, Fiber, Layer } from "effect"
 import * as IntegrationError from "../src/IntegrationError.ts"
 import * as Policy from "../src/Policy.ts"
 import * as Resilience from "../src/Resilience.ts"
+import { deadlineIn } from "../src/internal/deadline.ts"
 import { InFlight } from "../src/internal/inFlight.ts"
 
 const TIMEOUT = 40
@@ -132,4 +133,26 @@ describe("the attempts in flight on a circuit", () => {
     // No timer left keeping the process alive.
     for (const attempt of [d, e, f]) assert.isFalse(attempt.timeout?.hasRef())
   })
+})
+
+describe("a plan's deadline on the real clock", () => {
+  it.live("counts whole milliseconds, never more than are really left", () =>
+    Effect.gen(function* () {
+      const clock = yield* Effect.clockWith(Effect.succeed)
+      const deadline = deadlineIn(clock, 30)
+      // Read after the deadline was made: what is left by this count is never less than the deadline's own.
+      const startedAt = performance.now()
+      let checks = 0
+      while (performance.now() - startedAt < 35) {
+        const remaining = deadline.remaining()
+        const reallyLeft = 30 - (performance.now() - startedAt)
+        assert.isTrue(Number.isInteger(remaining))
+        assert.isAtMost(remaining, reallyLeft)
+        checks++
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+      }
+      assert.isAtLeast(checks, 5)
+      assert.isAtMost(deadline.remaining(), 0)
+    })
+  )
 })

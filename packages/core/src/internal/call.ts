@@ -24,6 +24,7 @@ import { bulkheadFull } from "./bulkhead.ts"
 import type { Engine, Guard } from "./engine.ts"
 import { disabledError } from "./overrides/apply.ts"
 import type { Attempt } from "./inFlight.ts"
+import { isDefaultClock } from "./defaultClock.ts"
 import { probe } from "./probe.ts"
 import { correlation, rejection } from "./refusal.ts"
 import { syncFromStore, trip } from "./sharedState.ts"
@@ -120,9 +121,6 @@ const releaseInFlight = (state: Guard["state"]) => {
 
 /** Whether the tracer in use is Effect's own, which keeps its spans in memory and exports none. */
 const isNativeTracer = (tracer: Tracer.Tracer) => tracer === Tracer.nativeTracer
-
-const isDefaultClock = (clock: Clock.Clock) => clock === defaultClock
-const defaultClock = Effect.runSync(Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Clock.Clock))))
 
 /**
  * One guarded attempt: bulkhead permit, span, forked work with a timeout,

@@ -13,6 +13,7 @@ import type * as Policy from "../Policy.ts"
 import { Resilience } from "../Resilience.ts"
 import * as WeddingContext from "../WeddingContext.ts"
 import type { Port } from "./failoverModel.ts"
+import type { Deadline } from "./deadline.ts"
 
 const RESOLVE_WITHIN_MILLIS = 3_000
 
@@ -43,16 +44,15 @@ export const resolving = <S extends Port, A, R>(
   operation: string,
   error: IntegrationError.IntegrationError,
   since: number,
-  deadlineAt: number | undefined,
+  deadline: Deadline | undefined,
   options: ResolveOptions<S, A, R> | undefined
 ): Effect.Effect<MaybeSent.Resolution<A>, never, R> =>
-  Effect.withFiber((fiber) => {
+  Effect.suspend(() => {
     const resolve = options?.resolve
     if (resolve === undefined) return Effect.succeed(MaybeSent.unknown())
-    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
     const within = options?.resolveWithinMillis ?? RESOLVE_WITHIN_MILLIS
     // At most half of what remains: a backup the policy may fail over to still has time to serve.
-    const left = deadlineAt === undefined ? within : Math.min(within, Math.floor((deadlineAt - now) / 2))
+    const left = deadline === undefined ? within : Math.min(within, Math.floor(deadline.remaining() / 2))
     if (left <= 0) return Effect.succeed(MaybeSent.unknown())
     return MaybeSent.ask(resolve(step, error, since), {
       service,
