@@ -97,7 +97,9 @@ const decode = (
   }).pipe(
     Effect.flatMap((payload) =>
       Schema.decodeUnknownEffect(Envelope)(payload).pipe(
-        Effect.mapError(() => unreadable("not a Stripe event")),
+        Effect.mapError((error) =>
+          WebhookSource.payloadInvalid(PROVIDER, "webhook", "not a Stripe event", error.issue)
+        ),
         Effect.flatMap((envelope) => {
           const event = (object: unknown): WebhookSource.WebhookEvent => ({
             provider: PROVIDER,

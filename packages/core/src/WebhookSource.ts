@@ -24,9 +24,11 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, Schema, type SchemaIssue } from "effect"
+import * as IntegrationErrors from "./IntegrationError.ts"
 import type { IntegrationError } from "./IntegrationError.ts"
 import { EpochMillis, NonEmptyString } from "./Fields.ts"
+import { describeIssues, fieldIssues } from "./internal/schemaIssues.ts"
 
 /**
  * A delivery exactly as it arrived: the raw body (signatures cover bytes, not
@@ -113,3 +115,35 @@ export class WebhookSource extends Context.Service<
     readonly verify: (request: WebhookRequest) => Effect.Effect<WebhookEvent, IntegrationError>
   }
 >()("@wedsync/core/WebhookSource") {}
+
+/**
+ * The `PayloadInvalid` error of an authentic delivery that does not decode,
+ * naming what is wrong: `what` alone, or followed by every bad field of the
+ * Schema issue (`"not a Stripe event: id: Expected string, got 42"`), which
+ * the webhook pipeline answers as a 400. Field values are never quoted, so a
+ * payload's contents do not reach logs through it.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownEffect(Envelope)(json).pipe(
+ *   Effect.mapError((error) => WebhookSource.payloadInvalid("stripe", "webhook", "not a Stripe event", error.issue))
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const payloadInvalid = (
+  provider: string,
+  operation: string,
+  what: string,
+  issue?: SchemaIssue.Issue | undefined
+): IntegrationError => {
+  const fields = issue === undefined ? [] : fieldIssues(issue)
+  const description =
+    fields.length === 0
+      ? what
+      : `${what}: ${describeIssues(fields.map((field) => ({ ...field, message: withoutValue(field.message) })))}`
+  return IntegrationErrors.make(provider, operation, new IntegrationErrors.PayloadInvalid({ description }))
+}
+
+// Schema's messages quote the value they got ("Expected string, got 42"); a payload may carry personal data.
+const withoutValue = (message: string): string => message.replace(/, got [\s\S]*$/, "")

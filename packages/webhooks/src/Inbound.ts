@@ -1,0 +1,277 @@
+/**
+ * Receiving a provider's webhooks. One pipeline per source, in two shapes — an
+ * Effect `HttpRouter` route ({@link route}) and a Web-standard
+ * `(Request) => Promise<Response>` ({@link webHandler}, a drop-in Next.js
+ * route handler) — that runs, in order:
+ *
+ * 1. the raw bytes only, never a parsed body: past `maxBytes` (default 1 MiB)
+ *    the answer is 413, before anything is hashed; a body that is not UTF-8
+ *    is 400;
+ * 2. the source's own verification (core `WebhookSource`): a missing or bad
+ *    signature is 401, an authentic body that does not decode is 400 naming
+ *    what is wrong;
+ * 3. the durable inbox write: the event and its request (secret headers
+ *    redacted) are offered to the outbox (`@wedsync/durable`) as job
+ *    `webhook:<provider>:<event id>`, operation `webhook.<provider>`, service
+ *    `"webhook"`. The outbox's store de-duplicates ids for as long as it keeps
+ *    its rows (completed ones included), and batches the offers of
+ *    concurrent deliveries into one commit;
+ * 4. the 2xx, only once that write has committed. A duplicate gets the same
+ *    2xx and is not processed again. When the store cannot write, the answer
+ *    is 503 with `Retry-After`, so the provider delivers it again.
+ *
+ * Behind a proxy the URL the provider signed (Twilio signs it) is
+ * `publicUrl`, or is read from `X-Forwarded-Proto`/`X-Forwarded-Host` when
+ * `trustForwardedHeaders` is set (only behind a proxy that sets them).
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { HttpRouter } from "effect/http"
+ * import { StripeWebhooks } from "@wedsync/adapter-stripe"
+ * import { Inbound } from "@wedsync/webhooks"
+ *
+ * const routes = Inbound.route(StripeWebhooks.make({ secret }), { path: "/webhooks/stripe" })
+ * // handlers: Outbox.worker({ [Inbound.operation("stripe")]: (job) => ... })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type IntegrationError, Redaction, type StoreError, type WebhookSource } from "@wedsync/core"
+import { Outbox } from "@wedsync/durable"
+import { type Addressing, read, type Unreadable } from "./internal/delivery.ts"
+
+/**
+ * How one source's deliveries are received.
+ *
+ * @example
+ * ```ts
+ * const options: Inbound.Options = { maxBytes: 512 * 1024, publicUrl: "https://hooks.wedsync.example/twilio" }
+ * ```
+ * @since 0.1.0
+ */
+export interface Options extends Addressing {
+  /** Largest body accepted, in bytes (default {@link DEFAULT_MAX_BYTES}); past it the answer is 413. */
+  readonly maxBytes?: number | undefined
+  /** Seconds the provider is asked to wait when the store cannot write (`Retry-After` of the 503; default 30). */
+  readonly retryAfterSeconds?: number | undefined
+}
+
+/** 1 MiB. @example `Inbound.DEFAULT_MAX_BYTES // 1_048_576` @since 0.1.0 */
+export const DEFAULT_MAX_BYTES = 1_048_576
+
+/**
+ * A source, or the effect that builds it (an adapter's `make`, which fails
+ * with `Misconfigured` on a bad secret).
+ *
+ * @example
+ * ```ts
+ * const source: Inbound.Source = StripeWebhooks.make({ secret })
+ * ```
+ * @since 0.1.0
+ */
+export type Source =
+  | WebhookSource.WebhookSource["Service"]
+  | Effect.Effect<WebhookSource.WebhookSource["Service"], IntegrationError.IntegrationError>
+
+/**
+ * The outbox operation that processes `provider`'s events.
+ *
+ * @example
+ * ```ts
+ * Outbox.worker({ [Inbound.operation("stripe")]: (job) => handleStripe(job.payload as Inbound.Received) })
+ * ```
+ * @since 0.1.0
+ */
+export const operation = (provider: string): string => `webhook.${provider}`
+
+/**
+ * The inbox job id of one event: the provider and the provider's event id.
+ *
+ * @example
+ * ```ts
+ * Inbound.jobId("stripe", "evt_1QxY2") // "webhook:stripe:evt_1QxY2"
+ * ```
+ * @since 0.1.0
+ */
+export const jobId = (provider: string, eventId: string): string => `webhook:${provider}:${eventId}`
+
+/**
+ * The request an event came in, as the inbox keeps it: headers whose names
+ * look secret (`Authorization`, `X-Goog-Channel-Token`, cookies) redacted;
+ * signature headers and the body kept, so it can be verified again.
+ *
+ * @example
+ * ```ts
+ * const body = (received: Inbound.Received) => received.request.body
+ * ```
+ * @since 0.1.0
+ */
+export interface StoredRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  readonly remoteAddress?: string | undefined
+  readonly receivedAt: number
+}
+
+/**
+ * What the inbox holds for one event: the job's payload.
+ *
+ * @example
+ * ```ts
+ * const type = (received: Inbound.Received) => received.event.type
+ * ```
+ * @since 0.1.0
+ */
+export interface Received {
+  readonly event: WebhookSource.WebhookEvent
+  readonly request: StoredRequest
+}
+
+const storedRequest = (request: WebhookSource.WebhookRequest): StoredRequest => {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    headers[name] = Redaction.isSecretKey(name) ? Redaction.REDACTED : value
+  }
+  return {
+    method: request.method,
+    url: request.url,
+    headers,
+    body: request.body,
+    ...(request.remoteAddress === undefined ? {} : { remoteAddress: request.remoteAddress }),
+    receivedAt: request.receivedAt
+  }
+}
+
+const refused = (status: number, error: string, message: string, headers?: Record<string, string>) =>
+  HttpServerResponse.jsonUnsafe({ error, message }, { status, ...(headers === undefined ? {} : { headers }) })
+
+const unreadable = (why: Unreadable) => {
+  switch (why._tag) {
+    case "TooLarge":
+      return refused(413, "payload_too_large", `the body is larger than ${why.limit} bytes`)
+    case "NotUtf8":
+      return refused(400, "payload_invalid", "the body is not UTF-8 text")
+    case "Aborted":
+      return refused(400, "payload_invalid", "the body could not be read")
+  }
+}
+
+const unverified = (error: IntegrationError.IntegrationError) => {
+  switch (error.reason._tag) {
+    case "SignatureInvalid":
+      return refused(401, "signature_invalid", error.reason.message)
+    case "PayloadInvalid":
+      return refused(400, "payload_invalid", error.reason.message)
+    default:
+      // The source itself is wrong (a secret missing): the provider should deliver it again once it is fixed.
+      return refused(500, "receiver_misconfigured", "the receiver cannot verify deliveries from this provider")
+  }
+}
+
+/**
+ * The pipeline for one source, as a handler of an `HttpServerRequest`. It
+ * never fails: every outcome is an answer.
+ *
+ * @example
+ * ```ts
+ * const handler = yield* Inbound.receive(StripeWebhooks.make({ secret }))
+ * HttpRouter.add("POST", "/webhooks/stripe", handler)
+ * ```
+ * @since 0.1.0
+ */
+export const receive = (
+  source: Source,
+  options?: Options
+): Effect.Effect<
+  (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>,
+  IntegrationError.IntegrationError,
+  Outbox.Outbox
+> =>
+  Effect.gen(function* () {
+    const verifier = Effect.isEffect(source) ? yield* source : source
+    const outbox = yield* Outbox.Outbox
+    const limit = options?.maxBytes ?? DEFAULT_MAX_BYTES
+    const retryAfter = String(options?.retryAfterSeconds ?? 30)
+    const provider = verifier.provider
+    const addressing: Addressing = options ?? {}
+    const notWritten = (error: StoreError.StoreError | unknown) =>
+      Effect.as(
+        Effect.logWarning("webhook not written to the inbox: answered 503 so the provider delivers it again").pipe(
+          Effect.annotateLogs({ provider, cause: String((error as { message?: unknown }).message ?? error) })
+        ),
+        refused(503, "inbox_unavailable", "the delivery could not be stored; deliver it again later", {
+          "retry-after": retryAfter
+        })
+      )
+    return (request: HttpServerRequest.HttpServerRequest) =>
+      Effect.gen(function* () {
+        const receivedAt = Date.now()
+        const delivery = yield* Effect.result(read(request, limit, addressing, receivedAt))
+        if (delivery._tag === "Failure") return unreadable(delivery.failure)
+        const verified = yield* Effect.result(verifier.verify(delivery.success))
+        if (verified._tag === "Failure") {
+          yield* Effect.logWarning("webhook refused").pipe(
+            Effect.annotateLogs({ provider, reason: verified.failure.reason._tag })
+          )
+          return unverified(verified.failure)
+        }
+        const event = verified.success
+        const received: Received = { event, request: storedRequest(delivery.success) }
+        const offered = yield* Effect.result(
+          outbox.offer({
+            id: jobId(provider, event.id),
+            service: "webhook",
+            operation: operation(provider),
+            payload: received
+          })
+        )
+        if (offered._tag === "Failure") return yield* notWritten(offered.failure)
+        return HttpServerResponse.jsonUnsafe({ received: true, id: event.id })
+      }).pipe(Effect.catchDefect((defect) => notWritten(defect)))
+  })
+
+/**
+ * The pipeline for one source as an `HttpRouter` route (`POST path`).
+ *
+ * @example
+ * ```ts
+ * const routes = Layer.mergeAll(
+ *   Inbound.route(StripeWebhooks.make({ secret: stripeSecret }), { path: "/webhooks/stripe" }),
+ *   Inbound.route(ResendWebhooks.make({ secret: resendSecret }), { path: "/webhooks/resend" })
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const route = (
+  source: Source,
+  options: Options & { readonly path: HttpRouter.PathInput }
+): Layer.Layer<never, IntegrationError.IntegrationError, HttpRouter.HttpRouter | Outbox.Outbox> =>
+  Layer.unwrap(Effect.map(receive(source, options), (handler) => HttpRouter.add("POST", options.path, handler)))
+
+/**
+ * The pipeline for one source as a Web-standard handler, answering a POST at
+ * any path: a Next.js route handler (`export const POST = stripe.handler`).
+ * Build it once per process; `dispose` closes what `inbox` opened.
+ *
+ * @example
+ * ```ts
+ * // app/api/webhooks/stripe/route.ts
+ * const stripe = Inbound.webHandler(StripeWebhooks.make({ secret }), OutboxLive)
+ * export const POST = (request: Request) => stripe.handler(request)
+ * ```
+ * @since 0.1.0
+ */
+export const webHandler = <E>(
+  source: Source,
+  inbox: Layer.Layer<Outbox.Outbox, E>,
+  options?: Options
+): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } =>
+  HttpRouter.toWebHandler(
+    route(source, { ...options, path: "/*" }).pipe(Layer.provide(inbox), Layer.provide(HttpServer.layerServices)),
+    { disableLogger: true }
+  )

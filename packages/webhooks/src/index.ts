@@ -1,0 +1,7 @@
+/**
+ * @wedsync/webhooks: inbound provider webhooks received durably before the
+ * 2xx, as a Web-standard handler or an Effect HttpRouter route.
+ *
+ * @since 0.1.0
+ */
+export * as Inbound from "./Inbound.ts"

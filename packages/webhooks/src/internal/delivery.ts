@@ -1,0 +1,132 @@
+/**
+ * One delivery as it arrived, turned into the core `WebhookRequest` its
+ * source verifies: the body read as raw bytes under the size limit (a
+ * declared `Content-Length` past it is refused before a byte is read), kept
+ * as the exact UTF-8 text the provider signed, header names in lower case,
+ * and the URL and sender address the provider saw — the public ones behind a
+ * proxy, from configuration or from forwarding headers the caller trusts.
+ *
+ * @internal
+ */
+import { ByteSize, Effect, Option } from "effect"
+import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { WebhookSource } from "@wedsync/core"
+
+/** Where the public URL and the sender's address come from. @internal */
+export interface Addressing {
+  readonly publicUrl?: string | undefined
+  readonly trustForwardedHeaders?: boolean | undefined
+}
+
+/** Why a delivery could not even be read. @internal */
+export type Unreadable =
+  | { readonly _tag: "TooLarge"; readonly limit: number }
+  | { readonly _tag: "NotUtf8" }
+  | { readonly _tag: "Aborted" }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+const first = (value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  const head = value.split(",")[0]!.trim()
+  return head === "" ? undefined : head
+}
+
+const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const original = request.originalUrl
+  if (original.startsWith("/")) return original
+  try {
+    const url = new URL(original)
+    return `${url.pathname}${url.search}`
+  } catch {
+    return request.url
+  }
+}
+
+/** The URL the provider posted to, as it signed it. @internal */
+export const urlOf = (request: HttpServerRequest.HttpServerRequest, addressing: Addressing): string => {
+  const path = pathOf(request)
+  if (addressing.publicUrl !== undefined) {
+    const query = path.includes("?") ? path.slice(path.indexOf("?")) : ""
+    return addressing.publicUrl.includes("?") ? addressing.publicUrl : `${addressing.publicUrl}${query}`
+  }
+  const headers = request.headers
+  if (addressing.trustForwardedHeaders === true) {
+    const proto = first(headers["x-forwarded-proto"]) ?? "https"
+    const host = first(headers["x-forwarded-host"]) ?? headers.host ?? "localhost"
+    return `${proto}://${host}${path}`
+  }
+  const protocol = /^https:/i.test(request.originalUrl) ? "https" : "http"
+  try {
+    // "./" first, so a path starting with "//" cannot stand for another host.
+    return new URL(path.startsWith("/") ? `.${path}` : path, `${protocol}://${headers.host ?? "localhost"}`).href
+  } catch {
+    return path
+  }
+}
+
+/** The sender's address: the connection's, or the first forwarded one when forwarding headers are trusted. @internal */
+export const remoteAddressOf = (
+  request: HttpServerRequest.HttpServerRequest,
+  addressing: Addressing
+): string | undefined => {
+  if (addressing.trustForwardedHeaders === true) {
+    const forwarded = first(request.headers["x-forwarded-for"])
+    if (forwarded !== undefined) return forwarded
+  }
+  return Option.getOrUndefined(request.remoteAddress)
+}
+
+/** Header names in lower case, one value each (repeated headers joined as Node joins them). @internal */
+export const headersOf = (request: HttpServerRequest.HttpServerRequest): Record<string, string> => {
+  const headers: Record<string, string> = Object.create(null)
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string") headers[name.toLowerCase()] = value
+  }
+  return headers
+}
+
+/**
+ * Reads the body under `limit` bytes and builds the `WebhookRequest`.
+ *
+ * @internal
+ */
+export const read = (
+  request: HttpServerRequest.HttpServerRequest,
+  limit: number,
+  addressing: Addressing,
+  receivedAt: number
+): Effect.Effect<WebhookSource.WebhookRequest, Unreadable> => {
+  const declared = Number(request.headers["content-length"])
+  if (Number.isFinite(declared) && declared > limit) return Effect.fail({ _tag: "TooLarge", limit })
+  return request.arrayBuffer.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit)),
+    Effect.mapError(
+      (error): Unreadable =>
+        error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+          ? { _tag: "TooLarge", limit }
+          : { _tag: "Aborted" }
+    ),
+    Effect.flatMap((bytes) => {
+      // A body past the limit that declared no length, on a platform that reads it whole.
+      if (bytes.byteLength > limit) return Effect.fail<Unreadable>({ _tag: "TooLarge", limit })
+      let body: string
+      try {
+        body = utf8.decode(bytes)
+      } catch {
+        return Effect.fail<Unreadable>({ _tag: "NotUtf8" })
+      }
+      const remoteAddress = remoteAddressOf(request, addressing)
+      return Effect.succeed(
+        new WebhookSource.WebhookRequest({
+          method: request.method,
+          url: urlOf(request, addressing),
+          headers: headersOf(request),
+          body,
+          ...(remoteAddress === undefined ? {} : { remoteAddress }),
+          receivedAt
+        })
+      )
+    })
+  )
+}
