@@ -66,7 +66,9 @@ const parse = (request: WebhookSource.WebhookRequest, id: string) =>
   }).pipe(
     Effect.flatMap((payload) =>
       Schema.decodeUnknownEffect(Envelope)(payload).pipe(
-        Effect.mapError(() => unreadable(PROVIDER, "webhook", "not a Resend event")),
+        Effect.mapError((error) =>
+          WebhookSource.payloadInvalid(PROVIDER, "webhook", "not a Resend event", error.issue)
+        ),
         Effect.flatMap((envelope) => {
           const occurredAt = epochMillis(envelope.created_at)
           return occurredAt === undefined

@@ -64,9 +64,11 @@ const streamEvent = (
   } catch {
     return unreadable("the body is not JSON")
   }
-  const decoded = Schema.decodeUnknownOption(EventStream)(Array.isArray(parsed) ? parsed : [parsed])
-  if (decoded._tag === "None") return unreadable("not a batch of Twilio CloudEvents")
-  const events = decoded.value
+  const decoded = Schema.decodeUnknownResult(EventStream)(Array.isArray(parsed) ? parsed : [parsed])
+  if (decoded._tag === "Failure") {
+    return WebhookSource.payloadInvalid("twilio", "webhook", "not a batch of Twilio CloudEvents", decoded.failure.issue)
+  }
+  const events = decoded.success
   return {
     provider: "twilio",
     id: events.map((event) => event.id).join(","),
@@ -83,12 +85,15 @@ const callbackEvent = (
 ): WebhookSource.WebhookEvent | IntegrationError.IntegrationError => {
   const params: Record<string, string> = {}
   for (const [key, value] of new URLSearchParams(body)) params[key] ??= value
-  const decoded = Schema.decodeUnknownOption(StatusCallback)(params)
-  const status = decoded._tag === "Some" ? callbackStatus(decoded.value) : undefined
-  if (decoded._tag === "None" || status === undefined) return unreadable("not a Twilio status callback")
+  const decoded = Schema.decodeUnknownResult(StatusCallback)(params)
+  if (decoded._tag === "Failure") {
+    return WebhookSource.payloadInvalid("twilio", "webhook", "not a Twilio status callback", decoded.failure.issue)
+  }
+  const status = callbackStatus(decoded.success)
+  if (status === undefined) return unreadable("not a Twilio status callback: no MessageStatus or SmsStatus")
   return {
     provider: "twilio",
-    id: `${decoded.value.MessageSid}:${status}`,
+    id: `${decoded.success.MessageSid}:${status}`,
     type: `message.${status}`,
     // Form callbacks carry no time; Twilio sends them as the status changes.
     occurredAt: receivedAt,

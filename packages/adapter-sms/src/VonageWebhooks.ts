@@ -86,16 +86,18 @@ const paramsOf = (request: WebhookSource.WebhookRequest): Readonly<Record<string
 }
 
 const receiptEvent = (params: Readonly<Record<string, string>>, receivedAt: number): Verified => {
-  const decoded = Schema.decodeUnknownOption(Receipt)(params)
-  if (decoded._tag === "None") return unreadable("not a Vonage delivery receipt")
-  const { messageId, status } = decoded.value
-  const signedAt = Number(decoded.value.timestamp)
+  const decoded = Schema.decodeUnknownResult(Receipt)(params)
+  if (decoded._tag === "Failure") {
+    return WebhookSource.payloadInvalid("vonage", "webhook", "not a Vonage delivery receipt", decoded.failure.issue)
+  }
+  const { messageId, status } = decoded.success
+  const signedAt = Number(decoded.success.timestamp)
   return {
     provider: "vonage",
     id: `${messageId}:${status}`,
     type: `sms.dlr.${status}`,
     occurredAt:
-      receiptTime(decoded.value["message-timestamp"]) ??
+      receiptTime(decoded.success["message-timestamp"]) ??
       (Number.isSafeInteger(signedAt) && signedAt >= 0 ? signedAt * 1000 : receivedAt),
     payload: params
   }
@@ -122,11 +124,14 @@ const messagesEvent = (body: string, iat: number, receivedAt: number): Verified 
     const params = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]))
     return receiptEvent(params, receivedAt)
   }
-  const inbound = Schema.decodeUnknownOption(Inbound)(parsed)
-  if (inbound._tag === "None") return unreadable("not a Vonage Messages API webhook")
+  const inbound = Schema.decodeUnknownResult(Inbound)(parsed)
+  if (inbound._tag === "Failure") {
+    // Neither a status nor a receipt: named against the inbound message, the last shape tried.
+    return WebhookSource.payloadInvalid("vonage", "webhook", "not a Vonage Messages API webhook", inbound.failure.issue)
+  }
   return {
     provider: "vonage",
-    id: inbound.value.message_uuid,
+    id: inbound.success.message_uuid,
     type: "message.inbound",
     occurredAt: receivedAt,
     payload: parsed

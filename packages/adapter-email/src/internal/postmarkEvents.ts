@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { Effect, Schema } from "effect"
-import { DeliveryEvent, type IntegrationError } from "@wedsync/core"
+import { DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
 import { unreadable } from "./webhookAuth.ts"
 
 const PROVIDER = "postmark"
@@ -138,7 +138,9 @@ export const decodeRecord = (
           ? Effect.map(Schema.decodeUnknownEffect(KnownRecord)(payload), (record) => ({ record, type: any.RecordType }))
           : Effect.succeed({ record: undefined, type: any.RecordType })
     ),
-    Effect.mapError(() => unreadable(PROVIDER, operation, "not a Postmark webhook record"))
+    Effect.mapError((error) =>
+      WebhookSource.payloadInvalid(PROVIDER, operation, "not a Postmark webhook record", error.issue)
+    )
   )
 
 /**

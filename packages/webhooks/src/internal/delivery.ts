@@ -56,10 +56,18 @@ export const urlOf = (request: HttpServerRequest.HttpServerRequest, addressing: 
     const host = first(headers["x-forwarded-host"]) ?? headers.host ?? "localhost"
     return `${proto}://${host}${path}`
   }
-  const protocol = /^https:/i.test(request.originalUrl) ? "https" : "http"
+  // A Web `Request` (a Next.js route handler) carries the whole URL it was sent to.
+  if (!request.originalUrl.startsWith("/")) {
+    try {
+      return new URL(request.originalUrl).href
+    } catch {
+      // not absolute after all: built from the Host header below
+    }
+  }
   try {
+    // A Node server's own request: plain HTTP to the Host header (TLS ends at a proxy: see `publicUrl`).
     // "./" first, so a path starting with "//" cannot stand for another host.
-    return new URL(path.startsWith("/") ? `.${path}` : path, `${protocol}://${headers.host ?? "localhost"}`).href
+    return new URL(path.startsWith("/") ? `.${path}` : path, `http://${headers.host ?? "localhost"}`).href
   } catch {
     return path
   }
