@@ -37,7 +37,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { type IntegrationError, Redaction, type StoreError, type WebhookSource } from "@wedsync/core"
 import { Outbox } from "@wedsync/durable"
@@ -57,6 +57,12 @@ export interface Options extends Addressing {
   readonly maxBytes?: number | undefined
   /** Seconds the provider is asked to wait when the store cannot write (`Retry-After` of the 503; default 30). */
   readonly retryAfterSeconds?: number | undefined
+  /**
+   * Longest the inbox write may take before the answer is 503 (default 5
+   * seconds, well inside the 10–15 s providers wait for an answer). A write
+   * that commits after it is not lost: the provider's retry is a duplicate.
+   */
+  readonly writeTimeout?: Duration.Input | undefined
 }
 
 /** 1 MiB. @example `Inbound.DEFAULT_MAX_BYTES // 1_048_576` @since 0.1.0 */
@@ -197,6 +203,7 @@ export const receive = (
     const outbox = yield* Outbox.Outbox
     const limit = options?.maxBytes ?? DEFAULT_MAX_BYTES
     const retryAfter = String(options?.retryAfterSeconds ?? 30)
+    const writeTimeout = Duration.fromInputUnsafe(options?.writeTimeout ?? "5 seconds")
     const provider = verifier.provider
     const addressing: Addressing = options ?? {}
     const notWritten = (error: StoreError.StoreError | unknown) =>
@@ -223,14 +230,18 @@ export const receive = (
         const event = verified.success
         const received: Received = { event, request: storedRequest(delivery.success) }
         const offered = yield* Effect.result(
-          outbox.offer({
-            id: jobId(provider, event.id),
-            service: "webhook",
-            operation: operation(provider),
-            payload: received
-          })
+          outbox
+            .offer({
+              id: jobId(provider, event.id),
+              service: "webhook",
+              operation: operation(provider),
+              payload: received
+            })
+            .pipe(Effect.timeoutOption(writeTimeout))
         )
         if (offered._tag === "Failure") return yield* notWritten(offered.failure)
+        if (offered.success._tag === "None")
+          return yield* notWritten(`no commit within ${Duration.format(writeTimeout)}`)
         return HttpServerResponse.jsonUnsafe({ received: true, id: event.id })
       }).pipe(Effect.catchDefect((defect) => notWritten(defect)))
   })
