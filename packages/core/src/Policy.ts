@@ -1,6 +1,7 @@
 /**
  * Policies are data: one `ServicePolicy` per service type holds the timeout,
- * circuit breaker, in-call retry, deferred-retry table and bulkhead that every
+ * circuit breaker, in-call retry, deferred-retry table, bulkhead and the most
+ * a stale answer may age (`maxStalenessMillis`, read by `StaleReads`) that every
  * call to that kind of service runs under.
  *
  * The defaults carry the product spec's numbers (SPEC-WS-198); operators
@@ -31,6 +32,7 @@ import {
   BulkheadFields,
   DeferredFields,
   InCallFields,
+  Millis,
   PositiveMillis,
   ServicePolicy,
   ServiceType
@@ -59,7 +61,8 @@ export const PolicyPatch = Schema.Struct({
   breaker: Schema.optionalKey(BreakerFields.mapFields(partial)),
   inCall: Schema.optionalKey(InCallFields.mapFields(partial)),
   deferred: Schema.optionalKey(DeferredFields.mapFields(partial)),
-  bulkhead: Schema.optionalKey(BulkheadFields.mapFields(partial))
+  bulkhead: Schema.optionalKey(BulkheadFields.mapFields(partial)),
+  maxStalenessMillis: Schema.optionalKey(Millis)
 })
 
 /** @since 0.1.0 */

@@ -235,3 +235,47 @@ describe("Policy.layerConfig", () => {
     })
   )
 })
+
+describe("Policy maxStalenessMillis", () => {
+  it("calendar and vendor_api serve stale answers up to the spec's 1 hour; writes' services never", () => {
+    expect(Policy.defaults.vendor_api.maxStalenessMillis).toBe(3_600_000)
+    expect(Policy.defaults.calendar.maxStalenessMillis).toBe(3_600_000)
+    for (const service of ["payment", "email", "sms", "webhook"] as const) {
+      expect(Policy.defaults[service].maxStalenessMillis).toBe(0)
+    }
+  })
+
+  it.effect("is overridden per service and per provider like every other field", () =>
+    Effect.gen(function* () {
+      const policies = yield* Policy.make({
+        services: { vendor_api: { maxStalenessMillis: 600_000 } },
+        providers: { venuebook: { maxStalenessMillis: 0 } }
+      })
+      expect(policies.get("vendor_api").maxStalenessMillis).toBe(600_000)
+      expect(policies.get("vendor_api", "venuebook").maxStalenessMillis).toBe(0)
+      expect(policies.get("calendar").maxStalenessMillis).toBe(3_600_000)
+    })
+  )
+
+  it.effect("a negative, over-long or non-numeric staleness is refused, naming the field", () =>
+    Effect.gen(function* () {
+      const negative = yield* failureOf(
+        Policy.decodeOverrides({ services: { vendor_api: { maxStalenessMillis: -1 } } })
+      )
+      expect(negative.path).toBe("services.vendor_api.maxStalenessMillis")
+      expect(negative.message).toContain("must be at least 0 ms; got -1")
+      const tooLong = yield* failureOf(
+        Policy.decodeOverrides({ providers: { venuebook: { maxStalenessMillis: 1e13 } } })
+      )
+      expect(tooLong.path).toBe("providers.venuebook.maxStalenessMillis")
+      expect(tooLong.message).toContain("must be at most 2147483647 ms")
+      const text = yield* failureOf(Policy.decodeOverrides({ services: { calendar: { maxStalenessMillis: "1h" } } }))
+      expect(text.path).toBe("services.calendar.maxStalenessMillis")
+    })
+  )
+
+  it("a ServicePolicy without the field is refused", () => {
+    const { maxStalenessMillis: _, ...without } = Policy.defaults.vendor_api
+    expect(() => Schema.decodeUnknownSync(Policy.ServicePolicy)(without)).toThrow(/maxStalenessMillis/)
+  })
+})

@@ -28,10 +28,17 @@ import * as Postmark from "./simulators/postmark.ts"
 import * as Resend from "./simulators/resend.ts"
 import * as Stripe from "./simulators/stripe.ts"
 import * as Twilio from "./simulators/twilio.ts"
+import * as Vendor from "./simulators/vendor.ts"
 import * as Vonage from "./simulators/vonage.ts"
 
-/** The core port a provider's adapters implement; its contract suite is `<Port>Contract`. @since 0.1.0 */
-export type Port = "EmailProvider" | "SmsProvider" | "PaymentProvider" | "CalendarProvider"
+/**
+ * The core port a provider's adapters implement; its contract suite is
+ * `<Port>Contract`. `"VendorApi"` is no port of core: vendors are called through
+ * `@wedsync/adapter-vendor`'s generic JSON client, which has no contract suite.
+ *
+ * @since 0.1.0
+ */
+export type Port = "EmailProvider" | "SmsProvider" | "PaymentProvider" | "CalendarProvider" | "VendorApi"
 
 /**
  * One provider of the registry.
@@ -78,7 +85,7 @@ export const entry = <State, Credentials>(
  *
  * @example
  * ```ts
- * Object.keys(SimulatorRegistry.providers) // ["stripe", "resend", "postmark", "twilio", "vonage", "googleCalendar"]
+ * Object.keys(SimulatorRegistry.providers) // ["stripe", "resend", "postmark", "twilio", "vonage", "googleCalendar", "vendor"]
  * ```
  * @since 0.1.0
  */
@@ -88,7 +95,8 @@ export const providers = {
   postmark: entry("EmailProvider", Postmark.definition),
   twilio: entry("SmsProvider", Twilio.definition),
   vonage: entry("SmsProvider", Vonage.definition),
-  googleCalendar: entry("CalendarProvider", GoogleCalendar.definition)
+  googleCalendar: entry("CalendarProvider", GoogleCalendar.definition),
+  vendor: entry("VendorApi", Vendor.definition)
 } as const
 
 /** A provider the registry knows. @since 0.1.0 */

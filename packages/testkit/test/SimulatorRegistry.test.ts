@@ -18,7 +18,7 @@ describe("SimulatorRegistry", () => {
       const entry = SimulatorRegistry.providers[name]
       expect(entry.definition.provider).toBe(name)
       expect(entry.credentials).toBe(entry.definition.credentials)
-      expect(["EmailProvider", "SmsProvider", "PaymentProvider", "CalendarProvider"]).toContain(entry.port)
+      expect(["EmailProvider", "SmsProvider", "PaymentProvider", "CalendarProvider", "VendorApi"]).toContain(entry.port)
     }
     expect(SimulatorRegistry.providers.resend.port).toBe("EmailProvider")
     expect(SimulatorRegistry.providers.twilio.port).toBe("SmsProvider")

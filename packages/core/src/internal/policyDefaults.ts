@@ -66,7 +66,9 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
       ]
     },
     // not in the spec: chosen because Stripe allows ~100 requests/s in live mode; 20 in flight is far below it
-    bulkhead: { maxConcurrent: 20, maxQueue: 100 }
+    bulkhead: { maxConcurrent: 20, maxQueue: 100 },
+    // not in the spec: chosen because a payment's state must be read live; a stale status could charge twice
+    maxStalenessMillis: 0
   },
   email: {
     service: "email",
@@ -82,7 +84,9 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
       ]
     },
     // not in the spec: chosen because reminder batches fan out wide; a deep queue absorbs a Saturday burst
-    bulkhead: { maxConcurrent: 50, maxQueue: 500 }
+    bulkhead: { maxConcurrent: 50, maxQueue: 500 },
+    // not in the spec: chosen because email reads are delivery lookups, which must see now to resolve a maybe-sent send
+    maxStalenessMillis: 0
   },
   sms: {
     service: "sms",
@@ -92,7 +96,9 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
     inCall: { maxAttempts: 3, baseDelayMillis: 200, maxDelayMillis: 1_500 },
     deferred: silentRules(45 * second, 600 * second, 5),
     // not in the spec: chosen because Twilio queues per number at ~1 message/s; more in flight only queues there
-    bulkhead: { maxConcurrent: 20, maxQueue: 200 }
+    bulkhead: { maxConcurrent: 20, maxQueue: 200 },
+    // not in the spec: chosen because SMS reads are delivery lookups, which must see now to resolve a maybe-sent send
+    maxStalenessMillis: 0
   },
   calendar: {
     service: "calendar",
@@ -102,7 +108,9 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
     inCall: { maxAttempts: 3, baseDelayMillis: 250, maxDelayMillis: 2_000 },
     deferred: silentRules(90 * second, 1_800 * second, 5),
     // not in the spec: chosen because calendar sync is background work with per-user quotas
-    bulkhead: { maxConcurrent: 10, maxQueue: 100 }
+    bulkhead: { maxConcurrent: 10, maxQueue: 100 },
+    // the spec's cache fallback: cached data up to 1 hour old (useCachedData, cacheMaxAge default)
+    maxStalenessMillis: 60 * 60 * second
   },
   vendor_api: {
     service: "vendor_api",
@@ -112,7 +120,9 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
     inCall: { maxAttempts: 2, baseDelayMillis: 250, maxDelayMillis: 2_000 },
     deferred: silentRules(120 * second, 1_800 * second, 3),
     // not in the spec: chosen because a small vendor's server handles only a few requests at once
-    bulkhead: { maxConcurrent: 10, maxQueue: 50 }
+    bulkhead: { maxConcurrent: 10, maxQueue: 50 },
+    // the spec's cache fallback: cached data up to 1 hour old (useCachedData, cacheMaxAge default)
+    maxStalenessMillis: 60 * 60 * second
   },
   storage: {
     service: "storage",
@@ -124,7 +134,9 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
     inCall: { maxAttempts: 3, baseDelayMillis: 100, maxDelayMillis: 1_000 },
     deferred: silentRules(60 * second, 900 * second, 5),
     // not in the spec: chosen because uploads hold memory and bandwidth per call
-    bulkhead: { maxConcurrent: 16, maxQueue: 64 }
+    bulkhead: { maxConcurrent: 16, maxQueue: 64 },
+    // the spec's cache fallback default (1 hour): object listings change slowly
+    maxStalenessMillis: 60 * 60 * second
   },
   webhook: {
     service: "webhook",
@@ -146,6 +158,8 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
       ]
     },
     // not in the spec: chosen because deliveries go to many endpoints, each its own small load
-    bulkhead: { maxConcurrent: 25, maxQueue: 250 }
+    bulkhead: { maxConcurrent: 25, maxQueue: 250 },
+    // not in the spec: chosen because a webhook is a delivery, not a read; nothing to serve stale
+    maxStalenessMillis: 0
   }
 }

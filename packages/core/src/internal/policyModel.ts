@@ -157,7 +157,8 @@ export const BulkheadFields = Schema.Struct({ maxConcurrent: PositiveCount, maxQ
  * Everything that governs calls to one kind of service. Durations are
  * milliseconds, at most 2147483647 (about 24.8 days, the longest a timer can
  * wait); timeouts and open times at least 1, delays at least 0. A reason that
- * appears in no deferred rule is never retried.
+ * appears in no deferred rule is never retried. `maxStalenessMillis` bounds the
+ * age of a cached answer `StaleReads` may serve while the provider is down.
  *
  * @example
  * ```ts
@@ -171,7 +172,13 @@ export const ServicePolicy = Schema.Struct({
   breaker: Breaker,
   inCall: InCall,
   deferred: DeferredFields,
-  bulkhead: BulkheadFields
+  bulkhead: BulkheadFields,
+  /**
+   * How old a last good answer may be and still be served when the provider is
+   * down (`StaleReads`); 0 never serves one. At most {@link maxTimerMillis},
+   * like every duration of a policy.
+   */
+  maxStalenessMillis: Millis
 })
 
 /** @since 0.1.0 */
