@@ -22,7 +22,7 @@
 import { Duration } from "effect"
 import type { IntegrationError } from "./IntegrationError.ts"
 import type { Delay, DeferredRule, ServicePolicy } from "./Policy.ts"
-import type { ResolvedWedding } from "./WeddingContext.ts"
+import type { Criticality, ResolvedWedding } from "./WeddingContext.ts"
 
 /**
  * What to do after a failed call: retry later (after `delayMillis`), fail
@@ -50,6 +50,12 @@ export interface DecideOptions {
    * so delays still grow when the caller keeps no state.
    */
   readonly previousDelayMillis?: number | undefined
+  /**
+   * A floor for the criticality, for work marked critical whatever its
+   * wedding (a payment processor's webhook): the wedding's own criticality
+   * wins when it is higher.
+   */
+  readonly criticality?: Criticality | undefined
 }
 
 const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0)
@@ -127,6 +133,10 @@ const bounds = (delay: Delay): { readonly base: number; readonly cap: number } =
 export const ruleFor = (policy: ServicePolicy, error: IntegrationError): DeferredRule | undefined =>
   policy.deferred.rules.find((rule) => rule.reasons.includes(error.reason._tag))
 
+const rank: Readonly<Record<Criticality, number>> = { low: 0, medium: 1, high: 2, wedding_day_critical: 3 }
+const higher = (a: Criticality | undefined, b: Criticality | undefined): Criticality | undefined =>
+  a === undefined ? b : b === undefined ? a : rank[b] > rank[a] ? b : a
+
 const retryAfterMillis = (error: IntegrationError): number => {
   const retryAfter = error.retryAfter
   if (retryAfter === undefined) return 0
@@ -167,22 +177,24 @@ export const decide = (
     failover: error.canFailover,
     why
   })
-  if (wedding?.criticality === "wedding_day_critical") {
+  const criticality = higher(wedding?.criticality, options?.criticality)
+  if (criticality === "wedding_day_critical" && policy.deferred.weddingDay !== "retry") {
     return stop(`${tag}: wedding day critical, no retry: fail over at once`)
   }
   const rule = ruleFor(policy, error)
   if (rule === undefined) return stop(`${tag} is not retryable for ${policy.service}`)
 
-  const criticality = wedding?.criticality
   const maxRetries =
     (criticality === undefined ? undefined : rule.maxRetriesByCriticality?.[criticality]) ?? rule.maxRetries
+  const critical = criticality === "high" || criticality === "wedding_day_critical"
+  const delay = critical && rule.criticalDelay !== undefined ? rule.criticalDelay : rule.delay
   const done = Math.max(0, Math.floor(attempt))
-  const { base, cap } = bounds(rule.delay)
-  const previous = options?.previousDelayMillis ?? (done === 0 ? base : tableDelay(rule.delay, done - 1))
+  const { base, cap } = bounds(delay)
+  const previous = options?.previousDelayMillis ?? (done === 0 ? base : tableDelay(delay, done - 1))
   const planned =
     policy.deferred.jitter === "decorrelated"
       ? decorrelatedJitter(base, cap, previous, options?.random ?? Math.random)
-      : tableDelay(rule.delay, done)
+      : tableDelay(delay, done)
   const providerWait = retryAfterMillis(error)
   const delayMillis = Math.max(planned, providerWait)
   const source = providerWait > planned ? " (the provider's Retry-After)" : ""

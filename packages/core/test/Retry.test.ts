@@ -135,32 +135,53 @@ describe("email (getEmailRetryStrategy)", () => {
   })
 })
 
-describe("webhook (getWebhookRetryStrategy)", () => {
-  const delays = [30, 60, 120, 240, 480, 960, 1_920, 3_600, 3_600]
+describe("webhook (determineWebhookRetryStrategy)", () => {
+  const exponential = (base: number) => Array.from({ length: 9 }, (_, attempt) => Math.min(3_600, base * 2 ** attempt))
+  const unknown = ["RateLimited", "Unavailable", "CircuitOpen", "BulkheadFull"] as const
 
-  it.each(delays.map((delay, attempt) => [attempt, delay] as const))("attempt %d: delay %d s", (attempt, delay) => {
-    for (const tag of transient) {
-      expect(Retry.decide(failure(tag), webhook, undefined, attempt).delayMillis).toBe(seconds(delay))
-    }
-  })
-
-  it.each([undefined, "low", "medium"] as const)("5 retries when criticality is %s", (criticality) => {
-    const context = criticality === undefined ? undefined : wedding(criticality)
-    for (let attempt = 0; attempt <= 5; attempt++) {
-      expect(Retry.decide(failure("Unavailable"), webhook, context, attempt)).toMatchObject({
+  it("a processing timeout: 5 retries from 30 s, exponential to 1 h", () => {
+    exponential(30).forEach((delay, attempt) => {
+      expect(Retry.decide(failure("TimedOut"), webhook, undefined, attempt)).toMatchObject({
         retry: attempt < 5,
-        maxRetries: 5
+        maxRetries: 5,
+        delayMillis: seconds(delay)
       })
-    }
+    })
   })
 
-  it("8 retries when criticality is high", () => {
-    for (let attempt = 0; attempt <= 8; attempt++) {
-      expect(Retry.decide(failure("TimedOut"), webhook, wedding("high"), attempt)).toMatchObject({
-        retry: attempt < 8,
-        maxRetries: 8
+  it.each(unknown)("any other transient error (%s): 3 retries from 60 s", (tag) => {
+    exponential(60).forEach((delay, attempt) => {
+      expect(Retry.decide(failure(tag), webhook, wedding("medium"), attempt)).toMatchObject({
+        retry: attempt < 3,
+        maxRetries: 3,
+        delayMillis: seconds(delay)
       })
+    })
+  })
+
+  it.each(["high", "wedding_day_critical"] as const)(
+    "wedding-critical (%s): 8 retries from at most 30 s, the wedding day included",
+    (criticality) => {
+      for (const tag of ["TimedOut", ...unknown] as const) {
+        exponential(30).forEach((delay, attempt) => {
+          expect(Retry.decide(failure(tag), webhook, wedding(criticality), attempt)).toMatchObject({
+            retry: attempt < 8,
+            maxRetries: 8,
+            delayMillis: seconds(delay)
+          })
+        })
+      }
     }
+  )
+
+  it("work marked critical without a wedding (a payment processor's event) is retried as high", () => {
+    expect(Retry.decide(failure("Unavailable"), webhook, undefined, 5, { criticality: "high" })).toMatchObject({
+      retry: true,
+      maxRetries: 8,
+      delayMillis: seconds(960)
+    })
+    // the floor never lowers a wedding's own criticality
+    expect(Retry.decide(failure("Unavailable"), webhook, wedding("high"), 0, { criticality: "low" }).maxRetries).toBe(8)
   })
 
   it.each(["SignatureInvalid", "PayloadInvalid"] as const)("%s is never retried", (tag) => {
@@ -290,9 +311,10 @@ describe("properties", () => {
     )
   })
 
-  it("wedding_day_critical never retries", () => {
+  it("wedding_day_critical never retries, except where the policy retries on the wedding day", () => {
     fc.assert(
       fc.property(services, fc.constantFrom(...allTags), retryAfter, attempt, random, (service, tag, after, n, r) => {
+        fc.pre(Policy.defaults[service].deferred.weddingDay !== "retry")
         const { error, decision } = run(service, tag, "wedding_day_critical", after, n, r, undefined)
         expect(decision.retry).toBe(false)
         expect(decision.failover).toBe(error.canFailover)

@@ -233,6 +233,9 @@ export const outboxSuite = (
           email("day-of:w7", { wedding: { weddingId: "w7", weddingDate: today, vendorType: "florist" } })
         )
         assert.strictEqual(critical.lane, "critical")
+        // critical whatever its wedding: a payment processor's event
+        const marked = yield* outbox.offer(email("marked:stripe", { critical: true }))
+        assert.strictEqual(marked.lane, "critical")
         yield* Outbox.worker(
           {
             "reminder.email": (job) =>
@@ -243,10 +246,10 @@ export const outboxSuite = (
           },
           { concurrency: { standard: 2, critical: 1 } }
         )
-        yield* settle(Effect.map(Ref.get(done), (seen) => seen.includes("day-of:w7")))
-        assert.deepStrictEqual(yield* Ref.get(done), ["day-of:w7"])
+        yield* settle(Effect.map(Ref.get(done), (seen) => seen.includes("day-of:w7") && seen.includes("marked:stripe")))
+        assert.sameMembers(yield* Ref.get(done), ["day-of:w7", "marked:stripe"])
         yield* Deferred.succeed(release, undefined)
-        yield* settle(Effect.map(Ref.get(done), (seen) => seen.length === 5))
+        yield* settle(Effect.map(Ref.get(done), (seen) => seen.length === 6))
       }).pipe(Effect.scoped, Effect.provide(layer()))
     )
 

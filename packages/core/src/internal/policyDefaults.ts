@@ -146,14 +146,27 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
     breaker: breaker(0.5, 120 * second, 15 * second),
     // not in the spec: chosen because delivery is durable; one quick retry catches a dropped connection
     inCall: { maxAttempts: 2, baseDelayMillis: 250, maxDelayMillis: 1_000 },
+    // the spec's webhook strategy: a processing timeout 5 retries from 30 s, any other transient
+    // ("unknown") error 3 from 60 s, both exponential to 1 h; wedding-critical work (a payment
+    // processor's or vendor system's event, a wedding within 7 days) at least 8 from at most 30 s,
+    // and retried on the wedding day too, since a received event has no other provider to go to
     deferred: {
       jitter: "none",
+      weddingDay: "retry",
       rules: [
         {
-          reasons: ["RateLimited", ...transient],
+          reasons: ["TimedOut"],
           delay: exponential(30 * second, 2, 3_600 * second),
           maxRetries: 5,
-          maxRetriesByCriticality: { high: 8 }
+          maxRetriesByCriticality: { high: 8, wedding_day_critical: 8 },
+          criticalDelay: exponential(30 * second, 2, 3_600 * second)
+        },
+        {
+          reasons: ["RateLimited", "Unavailable", "CircuitOpen", "BulkheadFull"],
+          delay: exponential(60 * second, 2, 3_600 * second),
+          maxRetries: 3,
+          maxRetriesByCriticality: { high: 8, wedding_day_critical: 8 },
+          criticalDelay: exponential(30 * second, 2, 3_600 * second)
         }
       ]
     },

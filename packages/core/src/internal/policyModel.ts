@@ -134,21 +134,36 @@ export const Delay = Schema.Union([
 /** @since 0.1.0 */
 export type Delay = typeof Delay.Type
 
-/** One row of a deferred-retry table: which reasons, how long to wait, how often. @since 0.1.0 */
+/**
+ * One row of a deferred-retry table: which reasons, how long to wait, how
+ * often. Work whose wedding is `high` or `wedding_day_critical` (or that is
+ * marked critical) waits `criticalDelay` instead of `delay` when the row has one.
+ *
+ * @since 0.1.0
+ */
 export const DeferredRule = Schema.Struct({
   reasons: Schema.Array(ReasonTag),
   delay: Delay,
   maxRetries: Count,
-  maxRetriesByCriticality: Schema.optionalKey(Schema.Record(Criticality, Schema.optionalKey(Count)))
+  maxRetriesByCriticality: Schema.optionalKey(Schema.Record(Criticality, Schema.optionalKey(Count))),
+  criticalDelay: Schema.optionalKey(Delay)
 })
 
 /** @since 0.1.0 */
 export type DeferredRule = typeof DeferredRule.Type
 
-/** @internal */
+/**
+ * The deferred-retry table. `weddingDay` says what a failure of
+ * `wedding_day_critical` work does: `"failover"` (the default) never retries
+ * it, so a call fails over at once; `"retry"` retries it as the table says —
+ * for work with nowhere else to go, such as processing a received webhook.
+ *
+ * @internal
+ */
 export const DeferredFields = Schema.Struct({
   jitter: Schema.Literals(["none", "decorrelated"]),
-  rules: Schema.Array(DeferredRule)
+  rules: Schema.Array(DeferredRule),
+  weddingDay: Schema.optionalKey(Schema.Literals(["failover", "retry"]))
 })
 /** @internal */
 export const BulkheadFields = Schema.Struct({ maxConcurrent: PositiveCount, maxQueue: Count })

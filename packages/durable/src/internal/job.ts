@@ -38,6 +38,11 @@ export class Job extends Schema.Class<Job>("@wedsync/durable/Outbox/Job")({
   /** JSON data for the handler. Secrets belong in the handler's configuration, not here. */
   payload: Schema.Unknown,
   wedding: Schema.optional(WeddingContext.Wedding),
+  /**
+   * Critical whatever its wedding (a payment processor's webhook): taken in the
+   * critical lane and retried as `high` work at least.
+   */
+  critical: Schema.optional(Schema.Boolean),
   correlationId: NonEmptyString,
   /** Past this instant (epoch ms) the job stops retrying and is dead-lettered as `Expired`… */
   mustArriveBy: Schema.optional(EpochMillis),

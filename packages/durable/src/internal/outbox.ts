@@ -35,8 +35,13 @@ export const queueId = (id: string, replay: number, deferredAttempt: number, hel
     ? id
     : `${id}#r${replay}a${deferredAttempt}${held === 0 ? "" : `h${held}`}`
 
-/** Whether a job's wedding makes it critical-lane work now. @internal */
-export const isCritical = (wedding: WeddingContext.Wedding | undefined, now: number): boolean => {
+/** Whether a job is critical-lane work now: marked critical, or its wedding is close. @internal */
+export const isCritical = (
+  job: { readonly wedding?: WeddingContext.Wedding | undefined; readonly critical?: boolean | undefined },
+  now: number
+): boolean => {
+  if (job.critical === true) return true
+  const wedding = job.wedding
   if (wedding === undefined) return false
   const { criticality } = WeddingContext.resolve(wedding, now)
   return criticality === "wedding_day_critical" || criticality === "high"

@@ -58,7 +58,7 @@ const storeError = StoreCauses.storeError("outbox.offer")
 /** Offers an envelope to its lane, delayed as the retry decision said; `id` defaults to the envelope's queue id. */
 export const put = (lanes: Queues["lanes"], envelope: Envelope, delayMillis: number, id?: string) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const lane: Lane = isCritical(envelope.job.wedding, now) ? "critical" : "standard"
+    const lane: Lane = isCritical(envelope.job, now) ? "critical" : "standard"
     return lanes[lane]
       .offer(stored(envelope), {
         id: id ?? queueId(envelope.job.id, envelope.replay, envelope.deferredAttempt, envelope.held),
@@ -137,7 +137,13 @@ const afterFailure = (outbox: Queues, envelope: Envelope, cause: Cause.Cause<Han
     if (failed.error.family === "operator") return yield* hold(outbox, envelope, failed.error, failed.records, now)
     const wedding = job.wedding === undefined ? undefined : WeddingContext.resolve(job.wedding, now)
     const policy = (yield* Effect.service(Policy.Policies)).get(failed.service ?? job.service, failed.error.provider)
-    const decision = Retry.decide(failed.error, policy, wedding, envelope.deferredAttempt)
+    const decision = Retry.decide(
+      failed.error,
+      policy,
+      wedding,
+      envelope.deferredAttempt,
+      job.critical === true ? { criticality: "high" } : undefined
+    )
     const reason = failed.error.reason._tag
     if (!decision.retry) return yield* deadLetter(next, reason, now)
     if (job.mustArriveBy !== undefined && now + decision.delayMillis > job.mustArriveBy && job.late !== "deliver") {
