@@ -37,11 +37,15 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, type Scope } from "effect"
 import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { type IntegrationError, Redaction, type StoreError, type WebhookSource } from "@wedsync/core"
-import { Outbox } from "@wedsync/durable"
+import { type DeadLetters, Outbox } from "@wedsync/durable"
 import { type Addressing, read, type Unreadable } from "./internal/delivery.ts"
+import * as Processing from "./internal/processing.ts"
+import { weddingOf } from "./internal/weddingOf.ts"
+
+const withWedding = (wedding: ReturnType<typeof weddingOf>) => (wedding === undefined ? {} : { wedding })
 
 /**
  * How one source's deliveries are received.
@@ -63,7 +67,18 @@ export interface Options extends Addressing {
    * that commits after it is not lost: the provider's retry is a duplicate.
    */
   readonly writeTimeout?: Duration.Input | undefined
+  /**
+   * Whether every event of this source is wedding-critical work (the critical
+   * lane, at least 8 retries): true by default for payment processors
+   * ({@link PAYMENT_PROCESSORS}); set it for a vendor booking system. Other
+   * events are critical when their wedding, read from their metadata
+   * (`weddingId`, `weddingDate`), is within 7 days.
+   */
+  readonly critical?: boolean | undefined
 }
+
+/** Sources whose events are wedding-critical by default. @example `Inbound.PAYMENT_PROCESSORS.includes("stripe") // true` @since 0.1.0 */
+export const PAYMENT_PROCESSORS: ReadonlyArray<string> = ["stripe"]
 
 /** 1 MiB. @example `Inbound.DEFAULT_MAX_BYTES // 1_048_576` @since 0.1.0 */
 export const DEFAULT_MAX_BYTES = 1_048_576
@@ -91,7 +106,7 @@ export type Source =
  * ```
  * @since 0.1.0
  */
-export const operation = (provider: string): string => `webhook.${provider}`
+export const operation = (provider: string): string => Processing.operationOf(provider)
 
 /**
  * The inbox job id of one event: the provider and the provider's event id.
@@ -111,21 +126,15 @@ export const jobId = (provider: string, eventId: string): string => `webhook:${p
  *
  * @example
  * ```ts
- * const body = (received: Inbound.Received) => received.request.body
+ * const body = (request: Inbound.StoredRequest) => request.body
  * ```
  * @since 0.1.0
  */
-export interface StoredRequest {
-  readonly method: string
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-  readonly remoteAddress?: string | undefined
-  readonly receivedAt: number
-}
+export type StoredRequest = Processing.Received["request"]
 
 /**
- * What the inbox holds for one event: the job's payload.
+ * What the inbox holds for one event (the job's payload): the decoded event
+ * and the request it came in.
  *
  * @example
  * ```ts
@@ -133,10 +142,62 @@ export interface StoredRequest {
  * ```
  * @since 0.1.0
  */
-export interface Received {
-  readonly event: WebhookSource.WebhookEvent
-  readonly request: StoredRequest
-}
+export type Received = Processing.Received
+
+/**
+ * A handler of one provider's events of one type. It fails with the
+ * `IntegrationError` of what it called (read by reason: a `Rejected` is not
+ * retried, an `Unavailable` is); running past the `webhook` policy's timeout
+ * is a `TimedOut`, and a throw or defect an `Unavailable` (an unknown error).
+ *
+ * @example
+ * ```ts
+ * const onSucceeded: Inbound.EventHandler = (event) => Effect.log(`paid: ${event.id}`)
+ * ```
+ * @since 0.1.0
+ */
+export type EventHandler<R = never> = Processing.EventHandler<R>
+
+/**
+ * Handlers by provider, then by event type; `"*"` takes every other type of
+ * that provider. An event of a type nobody handles is done.
+ *
+ * @example
+ * ```ts
+ * const handlers = { stripe: { "payment_intent.succeeded": confirmBooking, "*": recordOnly } } satisfies Inbound.Handlers
+ * ```
+ * @since 0.1.0
+ */
+export type Handlers = Processing.Handlers
+
+/**
+ * Processes received events from the inbox with `handlers`, on the outbox's
+ * workers: critical work (a payment processor's event, a wedding within 7
+ * days) in the critical lane, taken first; failures retried under the
+ * `webhook` policy (a timeout 5 times from 30 s, another transient error 3
+ * times from 60 s, critical work 8 times from 30 s, the wedding day
+ * included); signature and payload failures never; what is exhausted kept
+ * as a dead letter with its reason and its original request, replayable.
+ * Runs until its scope closes.
+ *
+ * @example
+ * ```ts
+ * yield* Inbound.worker({
+ *   stripe: { "payment_intent.succeeded": (event) => confirmDeposit(event.payload) },
+ *   resend: { "*": (event) => Deliveries.record(event) }
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const worker = <const H extends Handlers>(
+  handlers: H,
+  options?: Outbox.WorkerOptions
+): Effect.Effect<void, never, Outbox.Outbox | DeadLetters.DeadLetters | Scope.Scope | Processing.ServicesOf<H>> =>
+  Outbox.worker(Processing.outboxHandlers(handlers), options) as Effect.Effect<
+    void,
+    never,
+    Outbox.Outbox | DeadLetters.DeadLetters | Scope.Scope | Processing.ServicesOf<H>
+  >
 
 const storedRequest = (request: WebhookSource.WebhookRequest): StoredRequest => {
   const headers: Record<string, string> = {}
@@ -205,6 +266,7 @@ export const receive = (
     const retryAfter = String(options?.retryAfterSeconds ?? 30)
     const writeTimeout = Duration.fromInputUnsafe(options?.writeTimeout ?? "5 seconds")
     const provider = verifier.provider
+    const critical = options?.critical ?? PAYMENT_PROCESSORS.includes(provider)
     const addressing: Addressing = options ?? {}
     const notWritten = (error: StoreError.StoreError | unknown) =>
       Effect.as(
@@ -235,7 +297,9 @@ export const receive = (
               id: jobId(provider, event.id),
               service: "webhook",
               operation: operation(provider),
-              payload: received
+              payload: received,
+              ...(critical ? { critical: true } : {}),
+              ...withWedding(weddingOf(event.payload))
             })
             .pipe(Effect.timeoutOption(writeTimeout))
         )
