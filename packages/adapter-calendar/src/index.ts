@@ -5,4 +5,8 @@
  *
  * @since 0.1.0
  */
-export {}
+export * as CalendarSync from "./CalendarSync.ts"
+export * as GoogleCalendar from "./GoogleCalendar.ts"
+export * as GoogleCalendarWebhooks from "./GoogleCalendarWebhooks.ts"
+export * as CalendarFallback from "./CalendarFallback.ts"
+export * as Ics from "./Ics.ts"

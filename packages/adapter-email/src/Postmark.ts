@@ -104,7 +104,8 @@ const list = (recipients: EmailProvider.Recipients | undefined): string | undefi
 
 /**
  * The Postmark message for a core message: the first tag → `Tag`, the other
- * tags and `metadata` → `Metadata`.
+ * tags and `metadata` → `Metadata`, attachments → `Attachments` as
+ * `{ Name, Content (base64), ContentType }`.
  *
  * @since 0.1.0
  */
@@ -127,7 +128,13 @@ export const toMessage = (message: EmailProvider.EmailMessage, stream: string): 
     Headers:
       message.headers === undefined
         ? undefined
-        : Object.entries(message.headers).map(([Name, Value]) => ({ Name, Value }))
+        : Object.entries(message.headers).map(([Name, Value]) => ({ Name, Value })),
+    Attachments: message.attachments?.map((attachment) => ({
+      Name: attachment.filename,
+      Content: EmailProvider.attachmentBase64(attachment),
+      ContentType: attachment.contentType,
+      ContentID: null
+    }))
   }
   const defined = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined))
   return { From: message.from, To: list(message.to) ?? "", Subject: message.subject, MessageStream: stream, ...defined }

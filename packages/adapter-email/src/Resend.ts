@@ -54,7 +54,8 @@ const list = (recipients: EmailProvider.Recipients): Array<string> =>
 
 /**
  * The Resend payload for a core message. Resend has no metadata field, so
- * `metadata` is not sent; tags go as Resend tags.
+ * `metadata` is not sent; tags go as Resend tags; attachments as
+ * `{ filename, content (base64), contentType }`.
  *
  * @since 0.1.0
  */
@@ -64,7 +65,13 @@ export const toPayload = (message: EmailProvider.EmailMessage): CreateEmailOptio
     bcc: message.bcc === undefined ? undefined : list(message.bcc),
     replyTo: message.replyTo === undefined ? undefined : list(message.replyTo),
     headers: message.headers,
-    tags: message.tags?.map((tag) => ({ name: tag.name, value: tag.value }))
+    tags: message.tags?.map((tag) => ({ name: tag.name, value: tag.value })),
+    // Base64 either way: the SDK would turn bytes into base64 itself, and a string is taken as base64.
+    attachments: message.attachments?.map((attachment) => ({
+      filename: attachment.filename,
+      content: EmailProvider.attachmentBase64(attachment),
+      contentType: attachment.contentType
+    }))
   }
   const defined = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined))
   const base = { from: message.from, to: list(message.to), subject: message.subject, ...defined }

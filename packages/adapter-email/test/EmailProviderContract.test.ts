@@ -1,7 +1,8 @@
 /**
  * The email contract itself, shown to fail against deliberately wrong
  * adapters: mutations of the real Resend adapter that misclassify, leak the
- * key, outlive the timeout, retry on their own or drop the idempotency key.
+ * key, outlive the timeout, retry on their own, drop the idempotency key or
+ * drop or garble attachments.
  * Each must fail exactly the checks that catch it.
  */
 import { Effect, Fiber, Layer, Redacted } from "effect"
@@ -99,5 +100,27 @@ describe("EmailProviderContract fails against deliberately wrong adapters", () =
       }))
     )
     expect(failed).toEqual(["passes the idempotency key, so a repeated send is accepted once"])
+  })
+
+  it("an adapter that drops attachments, and one that passes them through a text encoding", async () => {
+    const dropped = await failedChecks(
+      mutate((original) => ({
+        send: (message) => original.send(new EmailProvider.EmailMessage({ ...message, attachments: undefined }))
+      }))
+    )
+    expect(dropped).toEqual(["sends attachments with their names, types and exact bytes"])
+    const asText = (attachment: EmailProvider.Attachment): EmailProvider.Attachment => ({
+      ...attachment,
+      content: new TextEncoder().encode(
+        Buffer.from(EmailProvider.attachmentBase64(attachment), "base64").toString("utf8")
+      )
+    })
+    const garbled = await failedChecks(
+      mutate((original) => ({
+        send: (message) =>
+          original.send(new EmailProvider.EmailMessage({ ...message, attachments: message.attachments?.map(asText) }))
+      }))
+    )
+    expect(garbled).toEqual(["sends attachments with their names, types and exact bytes"])
   })
 })

@@ -6,6 +6,7 @@
  * with a layer. Inserts are made idempotent by a client-supplied event id: a
  * retry that finds the id taken (Google answers 409) has already succeeded.
  * Listing is incremental: keep `nextSyncToken` and pass it back as `syncToken`.
+ * `freeBusy` answers which intervals of a window are taken, per calendar.
  *
  * @example
  * ```ts
@@ -296,6 +297,49 @@ export const EventPage = Schema.Struct({
 export type EventPage = typeof EventPage.Type
 
 /**
+ * A free/busy question: which intervals of `[timeMin, timeMax)` are taken in each of `calendarIds` (1 to 50).
+ * @example `{ timeMin: "2026-06-06T00:00:00Z", timeMax: "2026-06-07T00:00:00Z", calendarIds: ["primary"] }`
+ * @since 0.1.0
+ */
+export const FreeBusyRequest = Schema.Struct({
+  timeMin: DateTimeString,
+  timeMax: DateTimeString,
+  calendarIds: Schema.Array(NonEmptyString).check(Schema.isMinLength(1), Schema.isMaxLength(50))
+}).check(
+  Schema.makeFilter(
+    (window) =>
+      Date.parse(window.timeMax) > Date.parse(window.timeMin) || { path: ["timeMax"], issue: "must be after timeMin" }
+  )
+)
+/** @since 0.1.0 */
+export type FreeBusyRequest = typeof FreeBusyRequest.Type
+
+/** One busy interval, `end` exclusive. @example `{ start: "2026-06-06T13:00:00Z", end: "2026-06-06T14:00:00Z" }` @since 0.1.0 */
+export const BusyInterval = Schema.Struct({ start: DateTimeString, end: DateTimeString })
+/** @since 0.1.0 */
+export type BusyInterval = typeof BusyInterval.Type
+
+/**
+ * One calendar's answer: busy intervals in time order, or `errors` (`notFound`) when the provider could not
+ * read it, so it is not known to be free. @example `answer.errors === undefined && answer.busy.length === 0` @since 0.1.0
+ */
+export const CalendarBusy = Schema.Struct({
+  busy: Schema.Array(BusyInterval),
+  errors: Schema.optional(Schema.Array(NonEmptyString))
+})
+/** @since 0.1.0 */
+export type CalendarBusy = typeof CalendarBusy.Type
+
+/** The answer to a {@link FreeBusyRequest}, keyed by each calendar id as asked. @example `answer.calendars.primary?.busy` @since 0.1.0 */
+export const FreeBusy = Schema.Struct({
+  timeMin: DateTimeString,
+  timeMax: DateTimeString,
+  calendars: Schema.Record(Schema.String, CalendarBusy)
+})
+/** @since 0.1.0 */
+export type FreeBusy = typeof FreeBusy.Type
+
+/**
  * The calendar port. Every operation fails with an `IntegrationError`.
  *
  * @example
@@ -310,7 +354,8 @@ export type EventPage = typeof EventPage.Type
  *     insertEvent: (calendarId, event) => Effect.succeed(event),
  *     updateEvent: (calendarId, eventId, patch) => Effect.die("not supported"),
  *     deleteEvent: (calendarId, eventId) => Effect.void,
- *     listEvents: (calendarId, options) => Effect.succeed({ events: [] })
+ *     listEvents: (calendarId, options) => Effect.succeed({ events: [] }),
+ *     freeBusy: (request) => Effect.succeed({ timeMin: request.timeMin, timeMax: request.timeMax, calendars: {} })
  *   })
  * )
  * ```
@@ -344,5 +389,11 @@ export class CalendarProvider extends Context.Service<
      * it to resynchronise.
      */
     readonly listEvents: (calendarId: string, options: ListEventsOptions) => Effect.Effect<EventPage, IntegrationError>
+    /**
+     * Which intervals are busy in each calendar asked about (confirmed and
+     * tentative events; cancelled ones are free). A calendar the provider
+     * cannot read answers `errors` rather than failing the whole question.
+     */
+    readonly freeBusy: (request: FreeBusyRequest) => Effect.Effect<FreeBusy, IntegrationError>
   }
 >()("@wedsync/core/CalendarProvider") {}

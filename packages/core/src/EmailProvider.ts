@@ -30,6 +30,9 @@ import { IntegrationError } from "./IntegrationError.ts"
 import type * as MaybeSent from "./MaybeSent.ts"
 import { BodyText, EpochMillis, HeaderText, Metadata, NonEmptyString, textProblem } from "./Fields.ts"
 import { named, reportingAll } from "./internal/construct.ts"
+import { Attachment, attachmentSize, maxAttachmentBytes } from "./internal/emailAttachment.ts"
+
+export * from "./internal/emailAttachment.ts"
 
 /**
  * An email address, bare (`ana@example.com`) or with a display name
@@ -109,6 +112,15 @@ export const Headers = Schema.Record(Schema.String, HeaderText).check(
   })
 )
 
+const attachmentsWithinLimit = Schema.makeFilter<{ readonly attachments?: ReadonlyArray<Attachment> | undefined }>(
+  (message) => {
+    const total = (message.attachments ?? []).reduce((sum, attachment) => sum + attachmentSize(attachment), 0)
+    return total <= maxAttachmentBytes
+      ? true
+      : { path: ["attachments"], issue: `attachments total ${total} bytes; at most ${maxAttachmentBytes} are sent` }
+  }
+)
+
 const EmailMessageFields = Schema.Struct({
   from: EmailAddress,
   to: Recipients,
@@ -121,8 +133,10 @@ const EmailMessageFields = Schema.Struct({
   headers: Schema.optional(Headers),
   tags: Schema.optional(Schema.Array(EmailTag)),
   idempotencyKey: Schema.optional(HeaderText.check(Schema.isMinLength(1))),
-  metadata: Schema.optional(Metadata)
-}).check(hasBody)
+  metadata: Schema.optional(Metadata),
+  /** Files to attach: each with a safe name and a MIME type, at most {@link maxAttachmentBytes} in all. */
+  attachments: Schema.optional(Schema.Array(Attachment))
+}).check(hasBody, attachmentsWithinLimit)
 
 /**
  * An email to send. At least one of `text` and `html` must be non-empty.
@@ -131,7 +145,9 @@ const EmailMessageFields = Schema.Struct({
  *
  * Header fields (addresses with their display names, `subject`, `headers`,
  * tags, the idempotency key) refuse every control character and lone
- * surrogates; `text` and `html` allow tab, line feed and carriage return. A bad
+ * surrogates; `text` and `html` allow tab, line feed and carriage return.
+ * `attachments` ({@link Attachment}) each need a safe file name and a MIME
+ * type, and may carry {@link maxAttachmentBytes} in all. A bad
  * field makes the constructor throw `Fields.InvalidFields` naming it, e.g.
  * `EmailMessage is invalid: subject: must not contain control characters; found U+000A (line feed) at index 9`.
  *

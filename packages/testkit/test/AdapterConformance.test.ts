@@ -2,8 +2,10 @@
  * Adapter conformance, found on disk so that an eighth adapter is checked
  * without editing this file:
  * - every module an adapter package (`packages/adapter-*`) exports from its
- *   index is an adapter (private code lives in `internal/`), with `make`,
- *   `layer` and `layerConfig`;
+ *   index that is an adapter (it builds a core service, `EmailProvider.EmailProvider.of(`,
+ *   or offers any of `make`, `layer`, `layerConfig`) has all three; a module
+ *   that only uses a port (a sync over `CalendarProvider`) or is pure
+ *   functions (an .ics writer) is not an adapter (private code lives in `internal/`);
  * - every one that implements a port with a contract suite here
  *   (`src/contracts/<Port>Contract.ts`) has a test file in its package that
  *   runs `<Port>Contract.suite(` over it.
@@ -29,9 +31,13 @@ const ports: ReadonlyArray<string> = readdirSync(contractsDir).flatMap(
   (file) => /^(\w+)Contract\.ts$/.exec(file)?.[1] ?? []
 )
 
-/** The ports a module's source implements: it names the port's service, `EmailProvider.EmailProvider`. */
+/** The ports a module's source implements: it builds the port's service, `EmailProvider.EmailProvider.of(`. */
 const portsOf = (source: string, known: ReadonlyArray<string> = ports): ReadonlyArray<string> =>
-  known.filter((port) => new RegExp(`\\b${port}\\.${port}\\b`).test(source))
+  known.filter((port) => new RegExp(`\\b${port}\\.${port}\\.of\\(`).test(source))
+
+/** Whether a module is an adapter: it builds a core service (`DeliveryEvent.DeliveryStatus.of(`) or offers a layer. */
+const isAdapter = (source: string, module: Readonly<Record<string, unknown>>): boolean =>
+  /\b[A-Z]\w*\.[A-Z]\w*\.of\(/.test(source) || required.some((name) => name in module)
 
 /** Whether a test file runs the port's contract suite and builds the module's adapter (`Resend.layer(`). */
 const runsContract = (testSource: string, port: string, name: string): boolean =>
@@ -98,8 +104,9 @@ describe("adapter conformance: discovery", () => {
 })
 
 describe("adapter conformance: every adapter module exports make, layer and layerConfig", () => {
-  it.each(modules)("$packageName $name", async ({ packageName, name }) => {
+  it.each(modules)("$packageName $name", async ({ packageName, name, source }) => {
     const module = (await loadIndex(packageName))[name] ?? {}
+    if (!isAdapter(source, module)) return
     expect(missingExports(module), `${packageName}/src/${name} lacks`).toEqual([])
   })
 })
@@ -133,10 +140,19 @@ describe("adapter conformance: the checks fail where they must", () => {
     expect(runsContract(suite.replaceAll("SendGrid.", "SendGridSim."), "EmailProvider", "SendGrid")).toBe(false)
   })
 
-  it("a module implements the ports whose service it names", () => {
+  it("a module implements the ports whose service it builds, not those it only uses", () => {
     const source = "export const make = (): EmailProvider.EmailProvider['Service'] => EmailProvider.EmailProvider.of(x)"
     expect(portsOf(source, ["EmailProvider", "SmsProvider"])).toEqual(["EmailProvider"])
     expect(portsOf("DeliveryEvent.DeliveryStatus.of(x)", ["EmailProvider", "SmsProvider"])).toEqual([])
+    expect(portsOf("const calendar = yield* CalendarProvider.CalendarProvider", ["CalendarProvider"])).toEqual([])
+  })
+
+  it("a module that builds a core service or offers a layer is an adapter; a user of one is not", () => {
+    expect(isAdapter("return DeliveryEvent.DeliveryStatus.of({ lookup })", {})).toBe(true)
+    expect(isAdapter("", { layer: noop })).toBe(true)
+    expect(isAdapter("const calendar = yield* CalendarProvider.CalendarProvider; Tokens.of({})", { sync: noop })).toBe(
+      false
+    )
   })
 
   it("an index's namespace exports are read with their files", () => {

@@ -4,7 +4,8 @@
  * list work; an insert retried with the same event id answers the existing
  * event instead of failing or duplicating; deleting twice succeeds; a sync
  * token lists only what changed (deletions included) and an unknown one fails
- * with status 410; plus the checks every port shares (error catalogue,
+ * with status 410; free/busy answers an inserted event's interval; plus the
+ * checks every port shares (error catalogue,
  * Retry-After, timeouts that abort, network failures, one request per
  * attempt, no leaked secrets).
  *
@@ -124,6 +125,40 @@ export const checks = <State, Credentials>(
         )
         expect(error.status).toBe(410)
         expect(error.isRetryable).toBe(false)
+      }
+    },
+    {
+      name: "free/busy answers the busy intervals of each calendar asked about",
+      run: async (environment) => {
+        successOf(await environment.run(use((port) => port.insertEvent(calendarId, withId("evtoast0612")))))
+        const answer = successOf(
+          await environment.run(
+            use((port) =>
+              port.freeBusy({
+                timeMin: "2027-06-12T00:00:00Z",
+                timeMax: "2027-06-13T00:00:00Z",
+                calendarIds: [calendarId]
+              })
+            )
+          )
+        )
+        const busy = answer.calendars[calendarId]?.busy ?? []
+        expect(busy.map((interval) => [Date.parse(interval.start), Date.parse(interval.end)])).toEqual([
+          [Date.parse("2027-06-12T14:00:00Z"), Date.parse("2027-06-12T15:00:00Z")]
+        ])
+        expect(answer.calendars[calendarId]?.errors).toBeUndefined()
+        const later = successOf(
+          await environment.run(
+            use((port) =>
+              port.freeBusy({
+                timeMin: "2027-06-13T00:00:00Z",
+                timeMax: "2027-06-14T00:00:00Z",
+                calendarIds: [calendarId]
+              })
+            )
+          )
+        )
+        expect(later.calendars[calendarId]?.busy).toEqual([])
       }
     },
     ...commonChecks<State, Credentials, CalendarProvider.CalendarProvider, Port>(

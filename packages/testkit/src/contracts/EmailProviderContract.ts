@@ -6,7 +6,8 @@
  * surfaced; a hang is a `TimedOut` within the policy's timeout and the request
  * is really aborted; resets, refusals and garbled answers are `Unavailable`;
  * one HTTP request per attempt; no secret in any error; an idempotency key is
- * passed through where the provider takes one.
+ * passed through where the provider takes one; attachments arrive with their
+ * names, types and exact bytes.
  *
  * @example
  * ```ts
@@ -59,6 +60,25 @@ export const defaultMessage = new EmailProvider.EmailMessage({
 
 const send = (message: EmailProvider.EmailMessage) => (adapter: Port) => adapter.send(message)
 
+const invite = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+
+/**
+ * The attachments the attachment check sends: an .ics given as bytes and a
+ * small binary file given as base64 (bytes 0–255, which no text encoding
+ * survives). The simulator must record each as `{ filename, contentType,
+ * content }` with `content` in base64.
+ *
+ * @since 0.1.0
+ */
+export const sampleAttachments: ReadonlyArray<EmailProvider.Attachment> = [
+  { filename: "wedding.ics", content: new TextEncoder().encode(invite), contentType: "text/calendar; method=REQUEST" },
+  {
+    filename: "seating plan (v2).bin",
+    content: Buffer.from(Array.from({ length: 256 }, (_, byte) => byte)).toString("base64"),
+    contentType: "application/octet-stream"
+  }
+]
+
 /**
  * The checks of the email contract.
  *
@@ -92,6 +112,24 @@ export const checks = <State, Credentials>(
         expect(batch.results.map((result) => result._tag)).toEqual(["Accepted", "Accepted"])
         const ids = batch.results.map((result) => (result._tag === "Accepted" ? result.receipt.messageId : ""))
         expect(ids).toEqual(environment.sim.ledger.sideEffects().map((effect) => effect.id))
+      }
+    },
+    {
+      name: "sends attachments with their names, types and exact bytes",
+      run: async (environment) => {
+        const attached = new EmailProvider.EmailMessage({ ...message, attachments: sampleAttachments })
+        successOf(await environment.run(Effect.flatMap(service, send(attached))))
+        const [effect] = environment.sim.ledger.sideEffects()
+        const recorded = (effect?.data as { readonly attachments?: unknown } | undefined)?.attachments
+        expect(recorded).toEqual(
+          sampleAttachments.map((attachment) => ({
+            filename: attachment.filename,
+            contentType: attachment.contentType,
+            content: EmailProvider.attachmentBase64(attachment)
+          }))
+        )
+        const bytes = Buffer.from(EmailProvider.attachmentBase64(sampleAttachments[0]!), "base64").toString("utf8")
+        expect(bytes).toBe(invite)
       }
     },
     ...(options.idempotencyKeys

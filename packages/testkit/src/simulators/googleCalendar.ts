@@ -25,6 +25,9 @@
  * - Push: `events.watch` (channel id, `type: "web_hook"`, HTTPS address, or HTTP on
  *   localhost) answers an `api#channel` and posts a `sync` notification, then
  *   `exists` on every change of the watched calendar; `channels.stop` → 204.
+ * - `POST /calendar/v3/freeBusy` (`freebusy.query`): busy intervals per calendar from
+ *   the stored events (cancelled ones are free), clipped to the window and merged;
+ *   a calendar the account cannot see answers `errors: [{ reason: "notFound" }]`.
  *
  * @example
  * ```ts
@@ -50,6 +53,7 @@ import {
   notFound as notFoundReply,
   parseError
 } from "./googleCalendar/errors.ts"
+import { freeBusy } from "./googleCalendar/freeBusy.ts"
 import { handlers } from "./googleCalendar/handlers.ts"
 import { makeState, type State } from "./googleCalendar/state.ts"
 
@@ -76,7 +80,8 @@ export const operations = [
   "events.delete",
   "events.list",
   "events.watch",
-  "channels.stop"
+  "channels.stop",
+  "freebusy.query"
 ] as const
 
 /** Google Calendar's error catalogue (see `googleCalendar/errors.ts`). @since 0.1.0 */
@@ -137,7 +142,8 @@ export const definition: Definition<State, Credentials> = {
     { method: "GET", path: `${EVENTS}/:eventId`, operation: "events.get", handle: handlers.get },
     { method: "PATCH", path: `${EVENTS}/:eventId`, operation: "events.patch", handle: handlers.patch },
     { method: "DELETE", path: `${EVENTS}/:eventId`, operation: "events.delete", handle: handlers.delete },
-    { method: "POST", path: "/calendar/v3/channels/stop", operation: "channels.stop", handle: stop }
+    { method: "POST", path: "/calendar/v3/channels/stop", operation: "channels.stop", handle: stop },
+    { method: "POST", path: "/calendar/v3/freeBusy", operation: "freebusy.query", handle: freeBusy }
   ],
   authenticate,
   errors: catalogue,

@@ -54,6 +54,7 @@ import { sendOne } from "./postmark/sending.ts"
 import { initial, type Header, type RegisteredWebhook, type State, type Trigger, triggers } from "./postmark/state.ts"
 
 export type { RegisteredWebhook, State, StoredMessage } from "./postmark/state.ts"
+export type { RecordedAttachment } from "./postmark/sending.ts"
 export {
   MAX_COUNT,
   MAX_DEPTH,

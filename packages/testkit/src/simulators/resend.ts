@@ -68,6 +68,8 @@ export const operations = ["emails.send", "emails.batch", "emails.get"] as const
 
 export { errors }
 
+export type { RecordedAttachment } from "./resend/errors.ts"
+
 /** Resend webhook payloads. @since 0.1.0 */
 export const events = {
   /** `email.sent`, `email.delivered`, `email.bounced` or `email.complained` for a stored message. */

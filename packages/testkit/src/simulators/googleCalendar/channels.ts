@@ -73,6 +73,7 @@ export const signer: Signer<{ readonly channelToken: string }> = {
   wrongSecret: WRONG_TOKEN,
   signatureHeaders: ["x-goog-channel-token"],
   timestamped: false,
+  signsBody: false,
   sign: ({ event, secret }) => ({
     headers: {
       "x-goog-channel-token": secret === WRONG_TOKEN ? secret : (event.headers?.["x-goog-channel-token"] ?? secret)

@@ -200,6 +200,17 @@ export const catalogue: Readonly<Record<string, ErrorEntry>> = {
     "403 dailyLimitExceeded: the project's daily quota is spent",
     () => usageLimit(403, "dailyLimitExceeded", "Daily Limit Exceeded")
   ),
+  forbiddenForNonOrganizer: catalogueEntry(
+    "requestPermanent",
+    "Rejected",
+    "403 forbiddenForNonOrganizer: only the event's organizer may change it",
+    () =>
+      globalError(
+        403,
+        "forbiddenForNonOrganizer",
+        "Shared properties can only be changed by the organizer of the event."
+      )
+  ),
   notFound: catalogueEntry("requestPermanent", "InvalidRequest", "404 notFound: no such calendar or event", () =>
     notFound()
   ),

@@ -126,9 +126,44 @@ export const sendOne = <C extends SendCredentials>(input: unknown, context: Hand
   if (state.accountPending && foreign.length > 0) {
     return refused(412, messages.pendingApproval(domainOf(sender.email), foreign))
   }
+  const attachments = attachmentsOf(message.Attachments)
+  if (typeof attachments === "string") return refused(300, attachments)
   const inactive = recipients.filter((recipient) => isInactive(state, recipient.email)).map((r) => r.email)
   if (inactive.length > 0) return refused(406, messages.inactiveRecipients(inactive))
-  return accept(message, { sender, to, cc, bcc, stream }, context)
+  return accept(message, { sender, to, cc, bcc, stream, attachments }, context)
+}
+
+/** An attachment as the simulator keeps it on its ledger (Postmark's `Content` is base64). @since 0.1.0 */
+export interface RecordedAttachment {
+  readonly filename: string
+  readonly contentType: string
+  /** Base64, as sent. */
+  readonly content: string
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+// Postmark refuses executables and scripts by extension (its "forbidden file types" list, in part).
+const FORBIDDEN = /\.(?:exe|bat|cmd|com|js|vbs|scr|msi|jar|ps1)$/i
+
+/** Postmark's `Attachments`: `Name`, base64 `Content` and `ContentType` each; a refusal's text otherwise. */
+const attachmentsOf = (value: unknown): Array<RecordedAttachment> | string => {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) return "Invalid 'Attachments' value: expected an array."
+  const recorded: Array<RecordedAttachment> = []
+  for (const item of value as Array<unknown>) {
+    const attachment = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>
+    const { Name: name, Content: content, ContentType: contentType } = attachment
+    if (typeof name !== "string" || name.length === 0) return "Attachment 'Name' is required."
+    if (FORBIDDEN.test(name)) return `Forbidden attachment type: ${name}`
+    if (typeof content !== "string" || content.length % 4 !== 0 || !BASE64.test(content)) {
+      return `Attachment '${name}' needs base64 'Content'.`
+    }
+    if (typeof contentType !== "string" || contentType.length === 0)
+      return `Attachment '${name}' needs a 'ContentType'.`
+    recorded.push({ filename: name, contentType, content })
+  }
+  return recorded
 }
 
 interface Parsed {
@@ -137,6 +172,7 @@ interface Parsed {
   readonly cc: ReadonlyArray<Address>
   readonly bcc: ReadonlyArray<Address>
   readonly stream: string
+  readonly attachments: ReadonlyArray<RecordedAttachment>
 }
 
 const accept = <C extends SendCredentials>(
@@ -165,7 +201,7 @@ const accept = <C extends SendCredentials>(
     Metadata: metadata,
     ReceivedAt: submittedAt,
     Status: "Sent",
-    Attachments: [],
+    Attachments: parsed.attachments.map((attachment) => attachment.filename),
     TrackOpens: message.TrackOpens === true,
     TrackLinks: typeof message.TrackLinks === "string" ? message.TrackLinks : "None",
     Sandboxed: false,
@@ -180,7 +216,8 @@ const accept = <C extends SendCredentials>(
       to: stored.Recipients,
       subject: stored.Subject,
       stream: parsed.stream,
-      headers: message.Headers
+      headers: message.Headers,
+      ...(parsed.attachments.length === 0 ? {} : { attachments: parsed.attachments })
     }
   })
   for (const email of stored.Recipients) follow(stored, email, context)

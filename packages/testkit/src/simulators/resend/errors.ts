@@ -99,11 +99,52 @@ const ADDRESS = /^(?:[^<>]*<)?([^\s@<>]+@([^\s@<>]+\.[^\s@<>]+))>?$/
 const asList = (value: unknown): Array<string> | undefined =>
   typeof value === "string" ? [value] : Array.isArray(value) ? value.map(String) : undefined
 
+/** An attachment as the simulator keeps it on its ledger: Resend's `content` is base64. @since 0.1.0 */
+export interface RecordedAttachment {
+  readonly filename: string
+  readonly contentType: string | undefined
+  /** Base64, as sent. */
+  readonly content: string
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+const invalidAttachments = (detail: string): { readonly refused: Reply } => ({
+  refused: error(422, "validation_error", `Invalid \`attachments\` field. ${detail}`)
+})
+
+/** Resend's `attachments`: each needs a filename and base64 `content` (a hosted `path` is not fetched here). */
+const attachmentsOf = (value: unknown): Array<RecordedAttachment> | { readonly refused: Reply } => {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) return invalidAttachments("Expected an array.")
+  const recorded: Array<RecordedAttachment> = []
+  for (const item of value as Array<unknown>) {
+    const attachment = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>
+    const { filename, content, content_type: contentType } = attachment
+    if (typeof filename !== "string" || filename.length === 0) return invalidAttachments("Each needs a `filename`.")
+    if (typeof content !== "string" || content.length % 4 !== 0 || !BASE64.test(content)) {
+      return invalidAttachments("Each needs `content` as a base64 string.")
+    }
+    if (contentType !== undefined && typeof contentType !== "string") {
+      return invalidAttachments("`content_type` must be a string.")
+    }
+    recorded.push({ filename, contentType, content })
+  }
+  return recorded
+}
+
 /** Validates one payload as Resend does; returns the refusal or the parsed parts. */
 export const validate = (
   payload: unknown,
   credentials: Verified
-): { readonly refused: Reply } | { readonly from: string; readonly to: Array<string>; readonly subject: string } => {
+):
+  | { readonly refused: Reply }
+  | {
+      readonly from: string
+      readonly to: Array<string>
+      readonly subject: string
+      readonly attachments?: Array<RecordedAttachment>
+    } => {
   const body = (typeof payload === "object" && payload !== null ? payload : {}) as Record<string, unknown>
   for (const field of ["from", "to", "subject"] as const) {
     if (body[field] === undefined)
@@ -133,5 +174,7 @@ export const validate = (
       )
     }
   }
-  return { from, to, subject: String(body.subject) }
+  const attachments = attachmentsOf(body.attachments)
+  if ("refused" in attachments) return attachments
+  return { from, to, subject: String(body.subject), ...(attachments.length === 0 ? {} : { attachments }) }
 }
