@@ -13,7 +13,9 @@ const describe = (delivery: Scenario.Delivery) => {
   return `  reminder ${String(delivery.index).padStart(2)}: ${delivery.servedBy ? `sent by ${delivery.servedBy}` : "NOT SENT"}  [${path}]`
 }
 
-console.log("WedSync playground, offline: the real Resend, Postmark, Twilio and Vonage SDKs against local simulators\n")
+console.log(
+  "WedSync playground, offline: the real Resend, Postmark, Twilio, Vonage, Stripe and Google Calendar SDKs against local simulators\n"
+)
 // The failures are the story, and the account below tells it: the engine's Info lines about each
 // one ("notification: sms failed") would only repeat it, out of order. Warnings and errors still print.
 const report = await Effect.runPromise(Scenario.run.pipe(Effect.provideService(References.MinimumLogLevel, "Warn")))
@@ -101,4 +103,29 @@ for (const { story, outcome, intents } of report.payments) {
         : `manual processing required for ${outcome.reference}: "${outcome.message}"`
   console.log(`  ${story}: ${what}`)
   console.log(`    PaymentIntents Stripe made: ${intents}`)
+}
+
+console.log("\n6. The calendar down on the wedding day: the couple still gets the event")
+console.log("Synced to Google Calendar while it works; when it cannot sync on the day, an .ics by email at once, whose")
+console.log("UID stays and SEQUENCE rises, so an update or a cancellation replaces the event in their calendar.\n")
+for (const { story, outcome, calendarCalls, emails, millis } of report.calendar) {
+  const what =
+    outcome._tag === "Synced"
+      ? `synced to ${outcome.provider} as event ${outcome.eventId}`
+      : outcome._tag === "IcsSent"
+        ? `.ics emailed (${outcome.reason}): ${outcome.file.method} ${outcome.file.filename}, UID ${outcome.file.uid}, SEQUENCE ${outcome.file.sequence} — "${outcome.notice.message}"`
+        : `FAILED: ${outcome.message}`
+  console.log(`  ${story}: ${what}`)
+  console.log(`    calendar requests ${calendarCalls}, emails ${emails}, ${millis} ms`)
+}
+
+console.log("\n7. Vendor data served stale while the venue's booking system is down")
+for (const { story, answer } of report.vendor) {
+  const what =
+    answer._tag === "Fresh"
+      ? `fresh: ${answer.value.slots.map((slot) => `${slot.slot} ${slot.available ? "free" : "taken"}`).join(", ")}`
+      : answer._tag === "Stale"
+        ? `stale, ${answer.ageMillis} ms old: "${answer.message}"`
+        : `FAILED (${answer.reason})`
+  console.log(`  ${story}: ${what}`)
 }

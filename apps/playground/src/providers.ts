@@ -1,6 +1,7 @@
 /**
  * The playground's providers: the published adapters (Resend, Postmark,
- * Twilio, Vonage) on their real SDKs, each pointed at its simulator from
+ * Twilio, Vonage, Stripe, Google Calendar, and a venue's booking system through
+ * the vendor client) on their real SDKs, each pointed at its simulator from
  * `@wedsync/testkit`, started in this process on a free local port. Outages
  * are injected into the simulators, so every failure the scenarios show went
  * over HTTP and was classified by the adapter, exactly as in production.
@@ -10,6 +11,8 @@ import { Notifications } from "@wedsync/notifications"
 import { Postmark, Resend } from "@wedsync/adapter-email"
 import { Twilio, Vonage } from "@wedsync/adapter-sms"
 import { Stripe } from "@wedsync/adapter-stripe"
+import { GoogleCalendar } from "@wedsync/adapter-calendar"
+import { VendorApi } from "@wedsync/adapter-vendor"
 import { Faults, SimulatorRegistry } from "@wedsync/testkit"
 
 /**
@@ -33,7 +36,12 @@ const adapterFor = {
       apiSecret: Redacted.make(sim.credentials.apiSecret)
     }),
   stripe: (sim) =>
-    Stripe.layer({ baseUrl: sim.url, secretKey: Redacted.make(sim.credentials.secretKey), timeout: "2 seconds" })
+    Stripe.layer({ baseUrl: sim.url, secretKey: Redacted.make(sim.credentials.secretKey), timeout: "2 seconds" }),
+  googleCalendar: (sim) =>
+    GoogleCalendar.layer({ baseUrl: sim.url, accessToken: Redacted.make(sim.credentials.accessToken) }),
+  // The venue's booking system, through the generic vendor client.
+  vendor: (sim) =>
+    VendorApi.layer({ vendor: "venuebook", baseUrl: sim.url, token: Redacted.make(sim.credentials.apiToken) })
 } satisfies { readonly [K in SimulatorRegistry.Name]?: (sim: SimulatorRegistry.RunningOf<K>) => unknown }
 
 type Wired = keyof typeof adapterFor
@@ -93,7 +101,7 @@ export const start: Effect.Effect<Providers, never, Scope.Scope> = Effect.map(
  * WedSync's reminder set-up: email through Resend then Postmark, SMS through
  * Twilio then Vonage (a bad sender would be the playground's own bug, so it dies).
  */
-export const notifications = (adapters: Omit<Providers, "simulators">) =>
+export const notifications = (adapters: Pick<Providers, "resend" | "postmark" | "twilio" | "vonage">) =>
   Notifications.layer({
     email: { from: "WedSync <reminders@wedsync.test>", providers: [adapters.resend, adapters.postmark] },
     sms: { from: "+15005550006", providers: [adapters.twilio, adapters.vonage] }

@@ -16,6 +16,10 @@
  *    charging, and the replayed key finds the charge instead of making a
  *    second; Stripe down queues the charge with the spec's words; on the
  *    wedding day it is marked for manual processing at once.
+ * 6. the calendar down on the wedding day: the ceremony reaches the couple as
+ *    an .ics by email at once, and so does its cancellation (calendar.ts).
+ * 7. vendor data served stale while the venue's booking system is down
+ *    (calendar.ts).
  */
 import { Effect, Fiber, Layer, References, Stream } from "effect"
 import { Faults, SimulatorRegistry } from "@wedsync/testkit"
@@ -24,6 +28,7 @@ import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/durable
 import { Notifications } from "@wedsync/notifications"
 import { Payments } from "@wedsync/payments"
 import { PersistedQueue } from "effect/persistence"
+import * as CalendarScenario from "./calendar.ts"
 import * as DeliveryScenario from "./deliveries.ts"
 import * as Providers from "./providers.ts"
 
@@ -54,6 +59,8 @@ export interface Report {
   readonly afterSending: DeliveryScenario.Report
   readonly maybeSent: ReadonlyArray<Ambiguous>
   readonly payments: ReadonlyArray<Charge>
+  readonly calendar: ReadonlyArray<CalendarScenario.CalendarStep>
+  readonly vendor: ReadonlyArray<CalendarScenario.VendorRead>
 }
 
 /** One charge of the payments scenario, and the PaymentIntents Stripe made for it. */
@@ -82,7 +89,9 @@ const overrides = Policy.PolicyOverrides.make({
       inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 }
     },
     // a hang costs a second, not the spec's 15
-    payment: { timeoutMillis: 1_000, inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 } }
+    payment: { timeoutMillis: 1_000, inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 } },
+    calendar: { timeoutMillis: 1_000, inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 } },
+    vendor_api: { timeoutMillis: 1_000, inCall: { maxAttempts: 2, baseDelayMillis: 5, maxDelayMillis: 20 } }
   }
 })
 
@@ -256,9 +265,22 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const afterSending = yield* DeliveryScenario.run(providers)
   const ambiguous = yield* maybeSent(providers)
   const charges = yield* payments(providers)
+  const calendar = yield* CalendarScenario.calendarDown(providers)
+  const vendor = yield* CalendarScenario.vendorStale(providers)
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
-  return { deliveries, events, health, weddingDay, notices, afterSending, maybeSent: ambiguous, payments: charges }
+  return {
+    deliveries,
+    events,
+    health,
+    weddingDay,
+    notices,
+    afterSending,
+    maybeSent: ambiguous,
+    payments: charges,
+    calendar,
+    vendor
+  }
 }).pipe(
   Effect.scoped,
   Effect.provide(

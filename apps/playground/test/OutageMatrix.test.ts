@@ -114,7 +114,7 @@ const adapters = (moved: { readonly name: Name; readonly baseUrl: string } | und
       receipts,
       receiptWaitMillis: 2_000
     })
-  } satisfies Omit<Providers.Adapters, "stripe">
+  } satisfies Omit<Providers.Adapters, "stripe" | "googleCalendar" | "vendor">
 }
 
 // Short timeouts keep a hang to a second; no in-call retry, so each request on a ledger is one decision.

@@ -53,6 +53,34 @@ describe("playground scenario", () => {
       assert.strictEqual(down?.outcome._tag, "Queued")
       assert.strictEqual(dayOf?.outcome._tag, "ManualProcessing")
       assert.strictEqual(down?.intents, 0)
+      // The calendar down on the wedding day: synced while it works, then an .ics at once (one try, no retry),
+      // the same UID with SEQUENCE rising through the update and the cancellation.
+      const [synced, moved, calledOff] = report.calendar
+      assert.strictEqual(synced?.outcome._tag, "Synced")
+      assert.strictEqual(synced?.emails, 0)
+      for (const [step, method, sequence] of [
+        [moved, "REQUEST", 1],
+        [calledOff, "CANCEL", 2]
+      ] as const) {
+        const outcome = step?.outcome
+        assert.strictEqual(outcome?._tag, "IcsSent")
+        if (outcome?._tag !== "IcsSent") continue
+        assert.strictEqual(outcome.file.method, method)
+        assert.strictEqual(outcome.file.sequence, sequence)
+        assert.strictEqual(outcome.notice.message, "Calendar sync disabled, manual entry required")
+        assert.strictEqual(step?.emails, 1)
+        assert.isAtMost(step?.calendarCalls ?? 99, 1)
+      }
+      const uids = [moved, calledOff].map((step) => (step?.outcome._tag === "IcsSent" ? step.outcome.file.uid : ""))
+      assert.strictEqual(uids[0], uids[1])
+      // Vendor data: fresh, then the last good answer with its age while the booking system is down.
+      const [fresh, stale] = report.vendor
+      assert.strictEqual(fresh?.answer._tag, "Fresh")
+      assert.strictEqual(stale?.answer._tag, "Stale")
+      if (stale?.answer._tag === "Stale") {
+        assert.strictEqual(stale.answer.message, "Vendor data temporarily cached, manual sync may be required")
+        assert.isAtLeast(stale.answer.ageMillis, 0)
+      }
     })
   )
 })
