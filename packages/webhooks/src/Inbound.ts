@@ -38,14 +38,14 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Layer, type Scope } from "effect"
-import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { type IntegrationError, Redaction, type StoreError, type WebhookSource } from "@wedsync/core"
+import { HttpRouter, HttpServer, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import type { IntegrationError, WebhookSource } from "@wedsync/core"
 import { type DeadLetters, Outbox } from "@wedsync/durable"
-import { type Addressing, read, type Unreadable } from "./internal/delivery.ts"
+import type { Addressing } from "./internal/delivery.ts"
+import * as Pipeline from "./internal/pipeline.ts"
 import * as Processing from "./internal/processing.ts"
-import { weddingOf } from "./internal/weddingOf.ts"
-
-const withWedding = (wedding: ReturnType<typeof weddingOf>) => (wedding === undefined ? {} : { wedding })
+import * as Reinject from "./internal/reinject.ts"
+import * as Quarantine from "./Quarantine.ts"
 
 /**
  * How one source's deliveries are received.
@@ -117,7 +117,7 @@ export const operation = (provider: string): string => Processing.operationOf(pr
  * ```
  * @since 0.1.0
  */
-export const jobId = (provider: string, eventId: string): string => `webhook:${provider}:${eventId}`
+export const jobId = (provider: string, eventId: string): string => Pipeline.jobIdOf(provider, eventId)
 
 /**
  * The request an event came in, as the inbox keeps it: headers whose names
@@ -199,47 +199,6 @@ export const worker = <const H extends Handlers>(
     Outbox.Outbox | DeadLetters.DeadLetters | Scope.Scope | Processing.ServicesOf<H>
   >
 
-const storedRequest = (request: WebhookSource.WebhookRequest): StoredRequest => {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = Redaction.isSecretKey(name) ? Redaction.REDACTED : value
-  }
-  return {
-    method: request.method,
-    url: request.url,
-    headers,
-    body: request.body,
-    ...(request.remoteAddress === undefined ? {} : { remoteAddress: request.remoteAddress }),
-    receivedAt: request.receivedAt
-  }
-}
-
-const refused = (status: number, error: string, message: string, headers?: Record<string, string>) =>
-  HttpServerResponse.jsonUnsafe({ error, message }, { status, ...(headers === undefined ? {} : { headers }) })
-
-const unreadable = (why: Unreadable) => {
-  switch (why._tag) {
-    case "TooLarge":
-      return refused(413, "payload_too_large", `the body is larger than ${why.limit} bytes`)
-    case "NotUtf8":
-      return refused(400, "payload_invalid", "the body is not UTF-8 text")
-    case "Aborted":
-      return refused(400, "payload_invalid", "the body could not be read")
-  }
-}
-
-const unverified = (error: IntegrationError.IntegrationError) => {
-  switch (error.reason._tag) {
-    case "SignatureInvalid":
-      return refused(401, "signature_invalid", error.reason.message)
-    case "PayloadInvalid":
-      return refused(400, "payload_invalid", error.reason.message)
-    default:
-      // The source itself is wrong (a secret missing): the provider should deliver it again once it is fixed.
-      return refused(500, "receiver_misconfigured", "the receiver cannot verify deliveries from this provider")
-  }
-}
-
 /**
  * The pipeline for one source, as a handler of an `HttpServerRequest`. It
  * never fails: every outcome is an answer.
@@ -257,57 +216,74 @@ export const receive = (
 ): Effect.Effect<
   (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>,
   IntegrationError.IntegrationError,
-  Outbox.Outbox
+  Outbox.Outbox | Quarantine.Quarantine
 > =>
   Effect.gen(function* () {
     const verifier = Effect.isEffect(source) ? yield* source : source
+    return Pipeline.handler({
+      verifier,
+      outbox: yield* Outbox.Outbox,
+      quarantine: yield* Quarantine.Quarantine,
+      limit: options?.maxBytes ?? DEFAULT_MAX_BYTES,
+      addressing: options ?? {},
+      retryAfter: String(options?.retryAfterSeconds ?? 30),
+      writeTimeout: Duration.fromInputUnsafe(options?.writeTimeout ?? "5 seconds"),
+      critical: options?.critical ?? PAYMENT_PROCESSORS.includes(verifier.provider)
+    })
+  })
+
+/**
+ * How a re-injected delivery is trusted: `{ _tag: "Verify" }` checks it with
+ * its source as of when it arrived; `{ _tag: "OperatorTrusted", eventId, type }`
+ * skips the check on the operator's word (audited as such) and names the event.
+ *
+ * @example
+ * ```ts
+ * const trust: Inbound.Trust = { _tag: "OperatorTrusted", eventId: "evt_1", type: "payment_intent.succeeded" }
+ * ```
+ * @since 0.1.0
+ */
+export type Trust = Reinject.Trust
+
+/** What replaces a quarantined request's body or headers. @example `{ body: fixedJson }` @since 0.1.0 */
+export type Repair = Reinject.Repair
+
+/** What a re-injection wrote. @example `reinjected.jobId` @since 0.1.0 */
+export type Reinjected = Reinject.Reinjected
+
+/** A quarantined delivery that cannot be re-injected as asked (another provider's, re-injected already, not UTF-8). @since 0.1.0 */
+export const ReinjectRefused = Reinject.ReinjectRefused
+
+/** @since 0.1.0 */
+export type ReinjectRefused = Reinject.ReinjectRefused
+
+/**
+ * Re-injects a quarantined delivery of `source`'s provider, repaired if need
+ * be, verified again (as of when it arrived) or explicitly trusted by the
+ * operator, into the inbox; audited with the actor.
+ *
+ * @example
+ * ```ts
+ * yield* Inbound.reinject(StripeWebhooks.make({ secret }), entry.id, { trust: { _tag: "Verify" } }, operator)
+ * ```
+ * @since 0.1.0
+ */
+export const reinject = (
+  source: Source,
+  id: string,
+  options: { readonly repair?: Repair | undefined; readonly trust: Trust; readonly critical?: boolean | undefined },
+  operator: Quarantine.Operator
+) =>
+  Effect.gen(function* () {
+    const verifier = Effect.isEffect(source) ? yield* source : source
     const outbox = yield* Outbox.Outbox
-    const limit = options?.maxBytes ?? DEFAULT_MAX_BYTES
-    const retryAfter = String(options?.retryAfterSeconds ?? 30)
-    const writeTimeout = Duration.fromInputUnsafe(options?.writeTimeout ?? "5 seconds")
-    const provider = verifier.provider
-    const critical = options?.critical ?? PAYMENT_PROCESSORS.includes(provider)
-    const addressing: Addressing = options ?? {}
-    const notWritten = (error: StoreError.StoreError | unknown) =>
-      Effect.as(
-        Effect.logWarning("webhook not written to the inbox: answered 503 so the provider delivers it again").pipe(
-          Effect.annotateLogs({ provider, cause: String((error as { message?: unknown }).message ?? error) })
-        ),
-        refused(503, "inbox_unavailable", "the delivery could not be stored; deliver it again later", {
-          "retry-after": retryAfter
-        })
-      )
-    return (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function* () {
-        const receivedAt = Date.now()
-        const delivery = yield* Effect.result(read(request, limit, addressing, receivedAt))
-        if (delivery._tag === "Failure") return unreadable(delivery.failure)
-        const verified = yield* Effect.result(verifier.verify(delivery.success))
-        if (verified._tag === "Failure") {
-          yield* Effect.logWarning("webhook refused").pipe(
-            Effect.annotateLogs({ provider, reason: verified.failure.reason._tag })
-          )
-          return unverified(verified.failure)
-        }
-        const event = verified.success
-        const received: Received = { event, request: storedRequest(delivery.success) }
-        const offered = yield* Effect.result(
-          outbox
-            .offer({
-              id: jobId(provider, event.id),
-              service: "webhook",
-              operation: operation(provider),
-              payload: received,
-              ...(critical ? { critical: true } : {}),
-              ...withWedding(weddingOf(event.payload))
-            })
-            .pipe(Effect.timeoutOption(writeTimeout))
-        )
-        if (offered._tag === "Failure") return yield* notWritten(offered.failure)
-        if (offered.success._tag === "None")
-          return yield* notWritten(`no commit within ${Duration.format(writeTimeout)}`)
-        return HttpServerResponse.jsonUnsafe({ received: true, id: event.id })
-      }).pipe(Effect.catchDefect((defect) => notWritten(defect)))
+    return yield* Reinject.reinject(
+      verifier,
+      id,
+      { ...options, critical: options.critical ?? PAYMENT_PROCESSORS.includes(verifier.provider) },
+      operator,
+      outbox
+    )
   })
 
 /**
@@ -325,8 +301,11 @@ export const receive = (
 export const route = (
   source: Source,
   options: Options & { readonly path: HttpRouter.PathInput }
-): Layer.Layer<never, IntegrationError.IntegrationError, HttpRouter.HttpRouter | Outbox.Outbox> =>
-  Layer.unwrap(Effect.map(receive(source, options), (handler) => HttpRouter.add("POST", options.path, handler)))
+): Layer.Layer<
+  never,
+  IntegrationError.IntegrationError,
+  HttpRouter.HttpRouter | Outbox.Outbox | Quarantine.Quarantine
+> => Layer.unwrap(Effect.map(receive(source, options), (handler) => HttpRouter.add("POST", options.path, handler)))
 
 /**
  * The pipeline for one source as a Web-standard handler, answering a POST at
@@ -343,7 +322,7 @@ export const route = (
  */
 export const webHandler = <E>(
   source: Source,
-  inbox: Layer.Layer<Outbox.Outbox, E>,
+  inbox: Layer.Layer<Outbox.Outbox | Quarantine.Quarantine, E>,
   options?: Options
 ): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } =>
   HttpRouter.toWebHandler(

@@ -5,3 +5,4 @@
  * @since 0.1.0
  */
 export * as Inbound from "./Inbound.ts"
+export * as Quarantine from "./Quarantine.ts"

@@ -8,11 +8,10 @@
  * decode, 413 past the size limit.
  */
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
-import { PersistedQueue } from "effect/persistence"
 import { PostmarkWebhooks, ResendWebhooks } from "@wedsync/adapter-email"
 import { TwilioWebhooks, VonageWebhooks } from "@wedsync/adapter-sms"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
-import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
+import { Outbox, Sqlite } from "@wedsync/durable"
 import { Webhooks } from "@wedsync/testkit"
 import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
 import * as ResendSim from "@wedsync/testkit/simulators/resend"
@@ -21,6 +20,7 @@ import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
 import * as VonageSim from "@wedsync/testkit/simulators/vonage"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound } from "../src/index.ts"
+import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 interface Case {
   readonly provider: string
@@ -139,21 +139,13 @@ const cases: ReadonlyArray<Case> = [
 const requestOf = (sent: Pick<Webhooks.WebhookDelivery, "url" | "headers" | "body">, body?: string) =>
   new Request(sent.url, { method: "POST", headers: sent.headers, body: body ?? sent.body })
 
-let runtime: ManagedRuntime.ManagedRuntime<Outbox.Outbox | DeadLetters.DeadLetters | Audit.Audit, unknown>
+let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
 let workerScope: Scope.Closeable
 const handlers = new Map<string, ReturnType<typeof Inbound.webHandler>>()
 const processed: Array<string> = []
 
 beforeAll(async () => {
-  runtime = ManagedRuntime.make(
-    DeadLetters.layerSql.pipe(
-      Layer.provideMerge(Outbox.layer()),
-      Layer.provideMerge(Audit.layerSql),
-      Layer.provide(PersistedQueue.layer),
-      Layer.provide(QueueStore.layerSql({ pollInterval: "20 millis" })),
-      Layer.provide(Sqlite.layerMemory)
-    )
-  )
+  runtime = ManagedRuntime.make(inboxOn(Sqlite.layerMemory))
   const inbox = Layer.succeedContext(await runtime.context())
   for (const each of cases) handlers.set(each.provider, Inbound.webHandler(each.source, inbox))
   workerScope = await Effect.runPromise(Scope.make())

@@ -1,26 +1,32 @@
 /**
  * The inbox on a real PostgreSQL, as the store goes away under the handler:
- * its connections are cut (every backend of the pool terminated), and the
- * queue table is locked so a write cannot commit. Each time the handler
- * answers 503 with Retry-After; the provider delivers again once the store is
- * back, and the event is written and processed exactly once.
+ * its database is closed to connections and every backend of the pool is
+ * terminated (the store stopped), then opened again; and the queue table is
+ * locked so a write cannot commit. Each time the handler answers 503 with
+ * Retry-After; the provider delivers again once the store is back, and the
+ * event is written and processed exactly once. The quarantine's SQL keeps to
+ * its cap on PostgreSQL too.
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
-import { PersistedQueue } from "effect/persistence"
 import { SqlClient } from "effect/sql"
 import { randomBytes } from "node:crypto"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
-import { Audit, DeadLetters, Outbox, QueueStore } from "@wedsync/durable"
+import { Audit, Outbox } from "@wedsync/durable"
 import { databaseUrl, postgresUp } from "@wedsync/test-fixtures/services"
 import { Webhooks } from "@wedsync/testkit"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Inbound } from "../src/index.ts"
+import { Inbound, Quarantine } from "../src/index.ts"
+import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const credentials = StripeSim.definition.credentials
-const schema = `inbound_${randomBytes(5).toString("hex")}`
-const applicationName = `wedsync-${schema}`
+const database = `inbound_${randomBytes(5).toString("hex")}`
+const databaseUrlOf = (name: string) => {
+  const url = new URL(databaseUrl)
+  url.pathname = `/${name}`
+  return url.href
+}
 
 const intent = {
   id: "pi_pg",
@@ -41,27 +47,18 @@ const admin = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(databaseUr
 const asAdmin = <A>(query: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
   admin.runPromise(Effect.flatMap(Effect.service(SqlClient.SqlClient), query))
 
+afterAll(() => admin.dispose())
+
 describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", () => {
-  let runtime: ManagedRuntime.ManagedRuntime<Outbox.Outbox | DeadLetters.DeadLetters | Audit.Audit, unknown>
+  let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
   let stripe: ReturnType<typeof Inbound.webHandler>
   let workerScope: Scope.Closeable
   const processed: Array<string> = []
 
   beforeAll(async () => {
-    await asAdmin((sql) => sql.unsafe(`CREATE SCHEMA ${schema}`))
-    const pg = PgClient.layer({
-      url: Redacted.make(databaseUrl),
-      startupParameters: { search_path: schema, application_name: applicationName }
-    })
-    runtime = ManagedRuntime.make(
-      DeadLetters.layerSql.pipe(
-        Layer.provideMerge(Outbox.layer()),
-        Layer.provideMerge(Audit.layerSql),
-        Layer.provide(PersistedQueue.layer),
-        Layer.provide(QueueStore.layerSql({ pollInterval: "20 millis" })),
-        Layer.provide(pg)
-      )
-    )
+    await asAdmin((sql) => sql.unsafe(`CREATE DATABASE ${database}`))
+    const pg = PgClient.layer({ url: Redacted.make(databaseUrlOf(database)) })
+    runtime = ManagedRuntime.make(inboxOn(pg))
     stripe = Inbound.webHandler(
       StripeWebhooks.make({ secret: Redacted.make(credentials.webhookSecret) }),
       Layer.succeedContext(await runtime.context()),
@@ -80,8 +77,7 @@ describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", 
     await Effect.runPromise(Scope.close(workerScope, Exit.void))
     await stripe.dispose()
     await runtime.dispose()
-    await asAdmin((sql) => sql.unsafe(`DROP SCHEMA ${schema} CASCADE`))
-    await admin.dispose()
+    await asAdmin((sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))
   })
 
   const until = async (condition: () => boolean, millis = 10_000) => {
@@ -92,28 +88,29 @@ describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", 
     }
   }
 
-  it("answers 503 while its connections are cut, and 200 once the pool reconnects", async () => {
+  it("answers 503 while its database is stopped, and once it is back the redelivery is written once", async () => {
     expect((await stripe.handler(requestFor("evt_pg_before"))).status).toBe(200)
     await until(() => processed.includes("evt_pg_before"))
+    // The store stops: no new connection is allowed, and every open one is cut.
+    await asAdmin((sql) => sql.unsafe(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`))
     const cut = await asAdmin(
       (sql) =>
-        sql<{
-          cut: boolean
-        }>`select pg_terminate_backend(pid) as cut from pg_stat_activity where application_name = ${applicationName}`
+        sql<{ cut: boolean }>`select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = ${database}`
     )
     expect(cut.length).toBeGreaterThan(0)
-    const statuses: Array<number> = []
-    // The provider delivers again until it is taken; the first answer after the cut is the 503.
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const answer = await stripe.handler(requestFor("evt_pg_cut"))
-      statuses.push(answer.status)
-      if (answer.status === 200) break
       expect(answer.status).toBe(503)
       expect(answer.headers.get("retry-after")).toBe("5")
-      await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    expect(statuses[0]).toBe(503)
-    expect(statuses.at(-1)).toBe(200)
+    await asAdmin((sql) => sql.unsafe(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`))
+    // The provider delivers again until it is taken.
+    let answer = await stripe.handler(requestFor("evt_pg_cut"))
+    for (let attempt = 0; answer.status !== 200 && attempt < 50; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      answer = await stripe.handler(requestFor("evt_pg_cut"))
+    }
+    expect(answer.status).toBe(200)
     await until(() => processed.includes("evt_pg_cut"))
     expect(processed.filter((id) => id === "evt_pg_cut")).toHaveLength(1)
   })
@@ -127,12 +124,13 @@ describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", 
     const locked = new Promise<void>((resolve) => {
       onLocked = resolve
     })
-    const holder = admin.runPromise(
+    const locker = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(databaseUrlOf(database)) }))
+    const holder = locker.runPromise(
       Effect.service(SqlClient.SqlClient).pipe(
         Effect.flatMap((sql) =>
           sql.withTransaction(
             Effect.gen(function* () {
-              yield* sql.unsafe(`LOCK TABLE ${schema}.wedsync_queue IN ACCESS EXCLUSIVE MODE`)
+              yield* sql.unsafe(`LOCK TABLE wedsync_queue IN ACCESS EXCLUSIVE MODE`)
               onLocked()
               yield* Effect.promise(() => released)
             })
@@ -145,6 +143,7 @@ describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", 
     expect(blocked.status).toBe(503)
     release()
     await holder
+    await locker.dispose()
     let answer = await stripe.handler(requestFor("evt_pg_locked"))
     for (let attempt = 0; answer.status !== 200 && attempt < 20; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -154,5 +153,44 @@ describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", 
     await until(() => processed.includes("evt_pg_locked"))
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(processed.filter((id) => id === "evt_pg_locked")).toHaveLength(1)
+  })
+})
+
+describe.skipIf(!postgresUp)("the quarantine on PostgreSQL", () => {
+  it("keeps each refused delivery and stays under its cap, the oldest dropped first", async () => {
+    const schemaName = `quarantine_${randomBytes(5).toString("hex")}`
+    await asAdmin((sql) => sql.unsafe(`CREATE SCHEMA ${schemaName}`))
+    try {
+      const layer = Quarantine.layerSql({ maxPerProvider: 3 }).pipe(
+        Layer.provide(Audit.layerSql),
+        Layer.provideMerge(
+          PgClient.layer({ url: Redacted.make(databaseUrl), startupParameters: { search_path: schemaName } })
+        )
+      )
+      const operator = { actor: "security@wedsync.test", reason: "review" }
+      const kept = await Effect.runPromise(
+        Effect.gen(function* () {
+          const quarantine = yield* Quarantine.Quarantine
+          const now = Date.now()
+          for (let i = 0; i < 5; i++) {
+            yield* quarantine.add({
+              provider: "stripe",
+              reason: "SignatureInvalid",
+              description: "no v1 signature matches",
+              method: "POST",
+              url: "https://hooks.wedsync.test/stripe",
+              headers: { "stripe-signature": `t=${i}` },
+              body: `{"n":${i}}`,
+              bodyEncoding: "utf8",
+              receivedAt: now + i
+            })
+          }
+          return yield* quarantine.list({ provider: "stripe" }, operator)
+        }).pipe(Effect.provide(layer))
+      )
+      expect(kept.map((entry) => entry.body)).toEqual(['{"n":4}', '{"n":3}', '{"n":2}'])
+    } finally {
+      await asAdmin((sql) => sql.unsafe(`DROP SCHEMA ${schemaName} CASCADE`))
+    }
   })
 })

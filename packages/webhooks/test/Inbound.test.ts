@@ -8,17 +8,17 @@
  * loses nothing once the provider delivers again.
  */
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
-import { PersistedQueue } from "effect/persistence"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
+import { Outbox, Sqlite } from "@wedsync/durable"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
 import { Webhooks } from "@wedsync/testkit"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound } from "../src/index.ts"
+import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const credentials = StripeSim.definition.credentials
 const URL = "https://hooks.wedsync.test/api/webhooks/stripe"
@@ -52,7 +52,7 @@ const requestOf = (
 
 let directory: string
 let file: string
-let runtime: ManagedRuntime.ManagedRuntime<Outbox.Outbox | DeadLetters.DeadLetters | Audit.Audit, unknown>
+let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
 let stripe: ReturnType<typeof Inbound.webHandler>
 const processed: Array<string> = []
 let workerScope: Scope.Closeable
@@ -60,13 +60,7 @@ let workerScope: Scope.Closeable
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "wedsync-inbound-"))
   file = join(directory, "inbox.db")
-  const inbox = DeadLetters.layerSql.pipe(
-    Layer.provideMerge(Outbox.layer()),
-    Layer.provideMerge(Audit.layerSql),
-    Layer.provide(PersistedQueue.layer),
-    Layer.provide(QueueStore.layerSql({ pollInterval: "20 millis" })),
-    Layer.provide(Sqlite.layer({ filename: file, busyTimeout: "50 millis" }))
-  )
+  const inbox = inboxOn(Sqlite.layer({ filename: file, busyTimeout: "50 millis" }))
   runtime = ManagedRuntime.make(inbox)
   const services = await runtime.context()
   stripe = Inbound.webHandler(

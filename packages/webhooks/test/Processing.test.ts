@@ -10,7 +10,6 @@
  * shortened here; its own numbers are checked in core's Retry tests.
  */
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
-import { PersistedQueue } from "effect/persistence"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,12 +17,13 @@ import { DatabaseSync } from "node:sqlite"
 import { IntegrationError, Policy } from "@wedsync/core"
 import { ResendWebhooks } from "@wedsync/adapter-email"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
-import { Audit, DeadLetters, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
+import { DeadLetters, Sqlite } from "@wedsync/durable"
 import { Webhooks } from "@wedsync/testkit"
 import * as ResendSim from "@wedsync/testkit/simulators/resend"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound } from "../src/index.ts"
+import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const fast = { kind: "fixed", millis: 10 } as const
 const overrides = Policy.PolicyOverrides.make({
@@ -115,7 +115,7 @@ const resendEvent = (id: string, tags: Record<string, string>) => {
 }
 
 let directory: string
-let runtime: ManagedRuntime.ManagedRuntime<Outbox.Outbox | DeadLetters.DeadLetters | Audit.Audit, unknown>
+let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
 let stripe: ReturnType<typeof Inbound.webHandler>
 let resend: ReturnType<typeof Inbound.webHandler>
 let workerScope: Scope.Closeable
@@ -130,14 +130,7 @@ const post = async (handler: ReturnType<typeof Inbound.webHandler>, sent: Webhoo
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "wedsync-processing-"))
   runtime = ManagedRuntime.make(
-    DeadLetters.layerSql.pipe(
-      Layer.provideMerge(Outbox.layer()),
-      Layer.provideMerge(Audit.layerSql),
-      Layer.provide(PersistedQueue.layer),
-      Layer.provide(QueueStore.layerSql({ pollInterval: "10 millis" })),
-      Layer.provide(Sqlite.layer({ filename: join(directory, "inbox.db") })),
-      Layer.provideMerge(Policy.layer(overrides))
-    )
+    inboxOn(Sqlite.layer({ filename: join(directory, "inbox.db") })).pipe(Layer.provideMerge(Policy.layer(overrides)))
   )
   const inbox = Layer.succeedContext(await runtime.context())
   stripe = Inbound.webHandler(StripeWebhooks.make({ secret: Redacted.make(stripeSecret) }), inbox)

@@ -21,7 +21,7 @@ export interface Addressing {
 /** Why a delivery could not even be read. @internal */
 export type Unreadable =
   | { readonly _tag: "TooLarge"; readonly limit: number }
-  | { readonly _tag: "NotUtf8" }
+  | { readonly _tag: "NotUtf8"; readonly bytes: Uint8Array }
   | { readonly _tag: "Aborted" }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
@@ -122,7 +122,7 @@ export const read = (
       try {
         body = utf8.decode(bytes)
       } catch {
-        return Effect.fail<Unreadable>({ _tag: "NotUtf8" })
+        return Effect.fail<Unreadable>({ _tag: "NotUtf8", bytes: new Uint8Array(bytes) })
       }
       const remoteAddress = remoteAddressOf(request, addressing)
       return Effect.succeed(
