@@ -9,7 +9,7 @@
  * through its booking system; while the system is down, the last good answer
  * is served with its age and the spec's message instead of an error.
  */
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, References, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { CalendarFallback } from "@wedsync/adapter-calendar"
 import { VendorApi } from "@wedsync/adapter-vendor"
@@ -148,5 +148,7 @@ export const vendorStale = (providers: Providers.Providers) =>
   }).pipe(
     Effect.provide(Layer.mergeAll(providers.vendor, StaleReads.layerMemory())),
     Effect.provide(FetchHttpClient.layer),
+    // Serving stale is the story here; its warning would only repeat it.
+    Effect.provideService(References.MinimumLogLevel, "Error"),
     Effect.orDie
   )

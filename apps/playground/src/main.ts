@@ -63,8 +63,10 @@ const unsent = report.notices.filter((notice) => notice.servedBy === undefined).
 console.log(`\n${report.notices.length - unsent} of ${report.notices.length} reminders delivered, ${unsent} lost.`)
 
 console.log('\n3. After "accepted": delivery events for three SMS reminders (Deliveries on embedded SQLite)')
-console.log("Reminder 1's callback arrives twice, reminder 2's says the handset was unreachable, a forged callback")
-console.log("claims reminder 3 failed, and reminder 3's real callback is lost: reconciliation asks Twilio.\n")
+console.log("Twilio's callbacks reach the route handler a service mounts (@wedsync/webhooks): written to the inbox")
+console.log("before the 200, then recorded. Reminder 1's callback arrives twice (answered, processed once), reminder")
+console.log("2's says the handset was unreachable, a forged callback claims reminder 3 failed (refused, quarantined),")
+console.log("and reminder 3's real callback is lost: reconciliation asks Twilio.\n")
 report.afterSending.stories.forEach((story, index) => {
   const hooks = story.webhooks.length === 0 ? "no webhook" : `webhooks: ${story.webhooks.join("; ")}`
   console.log(`  reminder ${index + 1}: ${story.status ?? "unknown"}  [${hooks}] → ${story.events.join(", ")}`)

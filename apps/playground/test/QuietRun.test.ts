@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { runEntry } from "./fixtures/entry.ts"
 
 const HEADING =
-  "WedSync playground, offline: the real Resend, Postmark, Twilio and Vonage SDKs against local simulators"
+  "WedSync playground, offline: the real Resend, Postmark, Twilio, Vonage, Stripe and Google Calendar SDKs against local simulators"
 
 // An Effect logger line, e.g. "[07:36:05.123] INFO (#2): notification: sms failed (Unavailable)".
 const LOG_LINE = /^\[\d{2}:\d{2}:\d{2}(\.\d+)?\] [A-Z]+ /m

@@ -27,13 +27,13 @@ describe("playground scenario", () => {
       assert.deepStrictEqual(served.slice(3, 6), ["sms/vonage", "sms/vonage", "sms/vonage"])
       assert.deepStrictEqual(served.slice(6, 9), ["email/resend", "email/resend", "email/resend"])
       assert.deepStrictEqual(served.slice(9), ["sms/vonage", "sms/vonage", "sms/vonage"])
-      // Delivery events: a duplicate webhook recognised, a carrier code kept, a forgery refused, a lost
-      // callback found by reconciliation.
+      // Delivery events through the route handler: a retried callback answered 200 and processed once, a
+      // carrier code kept, a forgery refused and quarantined, a lost callback found by reconciliation.
       const [first, second, third] = report.afterSending.stories
-      assert.deepStrictEqual(first?.webhooks, ["recorded", "duplicate"])
+      assert.deepStrictEqual(first?.webhooks, ["200", "200"])
       assert.deepStrictEqual(first?.events, ["delivered (webhook)"])
       assert.deepStrictEqual(second?.events, ["undelivered (webhook, carrier code 30003)"])
-      assert.deepStrictEqual(third?.webhooks, ["refused (SignatureInvalid)"])
+      assert.deepStrictEqual(third?.webhooks, ["401 signature_invalid, quarantined"])
       assert.deepStrictEqual(third?.events, ["delivered (reconciliation)"])
       assert.include(report.afterSending.reconciliation, { checked: 1, settled: 1, failed: 0 })
       // Maybe sent: found at Twilio and not sent again; held when nobody can find it; one copy on the wedding day.

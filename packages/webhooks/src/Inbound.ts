@@ -37,12 +37,14 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer, type Scope } from "effect"
+import { Duration, Effect, Layer, type LogLevel, References, type Scope } from "effect"
 import { HttpRouter, HttpServer, type HttpServerRequest, type HttpServerResponse } from "effect/http"
-import type { IntegrationError, WebhookSource } from "@wedsync/core"
+import type { DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
+import type { Deliveries } from "@wedsync/notifications"
 import { type DeadLetters, Outbox } from "@wedsync/durable"
 import type { Addressing } from "./internal/delivery.ts"
 import * as Pipeline from "./internal/pipeline.ts"
+import * as DeliveryHandler from "./internal/deliveries.ts"
 import * as Processing from "./internal/processing.ts"
 import * as Reinject from "./internal/reinject.ts"
 import * as Quarantine from "./Quarantine.ts"
@@ -233,6 +235,23 @@ export const receive = (
   })
 
 /**
+ * The handler that records a provider's delivery events (its source's
+ * `deliveryEvents` decoder) in `Deliveries`: status webhooks become one
+ * handler among others, received, de-duplicated and retried like any event.
+ *
+ * @example
+ * ```ts
+ * yield* Inbound.worker({
+ *   twilio: { "*": Inbound.recordDeliveries(TwilioWebhooks.deliveryEvents) },
+ *   postmark: { "*": Inbound.recordDeliveries(PostmarkWebhooks.deliveryEvents) }
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const recordDeliveries: (decode: DeliveryEvent.Decoder) => EventHandler<Deliveries.Deliveries> =
+  DeliveryHandler.recordDeliveries
+
+/**
  * How a re-injected delivery is trusted: `{ _tag: "Verify" }` checks it with
  * its source as of when it arrived; `{ _tag: "OperatorTrusted", eventId, type }`
  * skips the check on the operator's word (audited as such) and names the event.
@@ -323,9 +342,16 @@ export const route = (
 export const webHandler = <E>(
   source: Source,
   inbox: Layer.Layer<Outbox.Outbox | Quarantine.Quarantine, E>,
-  options?: Options
+  options?: Options & {
+    /** The least severe of the handler's own log lines to print (default `"Info"`); refusals are `"Warn"`. */
+    readonly minimumLogLevel?: LogLevel.LogLevel | undefined
+  }
 ): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } =>
   HttpRouter.toWebHandler(
-    route(source, { ...options, path: "/*" }).pipe(Layer.provide(inbox), Layer.provide(HttpServer.layerServices)),
+    route(source, { ...options, path: "/*" }).pipe(
+      Layer.provide(inbox),
+      Layer.provide(HttpServer.layerServices),
+      Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, options?.minimumLogLevel ?? "Info"))
+    ),
     { disableLogger: true }
   )
