@@ -10,9 +10,11 @@
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
 import { PostmarkWebhooks, ResendWebhooks } from "@wedsync/adapter-email"
 import { TwilioWebhooks, VonageWebhooks } from "@wedsync/adapter-sms"
+import { GoogleCalendarWebhooks } from "@wedsync/adapter-calendar"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
 import { Outbox, Sqlite } from "@wedsync/durable"
 import { Webhooks } from "@wedsync/testkit"
+import * as GoogleSim from "@wedsync/testkit/simulators/googleCalendar"
 import * as PostmarkSim from "@wedsync/testkit/simulators/postmark"
 import * as ResendSim from "@wedsync/testkit/simulators/resend"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
@@ -31,6 +33,10 @@ interface Case {
   readonly events: ReadonlyArray<Webhooks.WebhookEvent>
   /** An authentic body (signed as it is) that is not this provider's event. */
   readonly undecodable: string
+  /** For a provider whose event is in its headers (Google): an authentic delivery that is not its event. */
+  readonly undecodableEvent?: Webhooks.WebhookEvent
+  /** How its 400 names the bad field (default: "not a <what>: <field>: <issue>"). */
+  readonly namesField?: RegExp
 }
 
 const now = () => Math.floor(Date.now() / 1000)
@@ -61,6 +67,14 @@ const intent = (id: string) =>
     metadata: {},
     status: "succeeded"
   }) as unknown as StripeSim.PaymentIntent
+
+const googleChannel = (id: string): GoogleSim.PushChannel => ({
+  id,
+  resourceId: `res-${id}`,
+  resourceUri: "https://www.googleapis.com/calendar/v3/calendars/primary/events?alt=json",
+  expiration: Date.now() + 86_400_000
+})
+const googleExists = GoogleSim.events.exists(googleChannel("wedsync-ch-w123"), 2)
 
 const cases: ReadonlyArray<Case> = [
   {
@@ -133,6 +147,21 @@ const cases: ReadonlyArray<Case> = [
       )
     ],
     undecodable: JSON.stringify({ status: "delivered" })
+  },
+  {
+    provider: "google",
+    source: GoogleCalendarWebhooks.make({
+      token: Redacted.make(GoogleSim.definition.credentials.channelToken),
+      channels: ["wedsync-ch-w123"]
+    }),
+    signer: GoogleSim.definition.signer as Webhooks.Signer<never>,
+    credentials: GoogleSim.definition.credentials,
+    url: "https://hooks.wedsync.test/api/webhooks/google",
+    events: [GoogleSim.events.sync(googleChannel("wedsync-ch-w123")), googleExists],
+    undecodable: "",
+    // the resource state is the event: one Google never sends does not decode
+    undecodableEvent: { ...googleExists, headers: { ...googleExists.headers, "x-goog-resource-state": "moved" } },
+    namesField: /X-Goog-Resource-State/
   }
 ]
 
@@ -205,18 +234,18 @@ describe.each(cases)("a Next.js route handler for $provider", (each) => {
   })
 
   it("answers 400 naming the field to an authentic body that is not its event", async () => {
-    const event = { ...each.events[0]!, id: "undecodable", body: each.undecodable }
+    const event = each.undecodableEvent ?? { ...each.events[0]!, id: "undecodable", body: each.undecodable }
     const answer = await handler()(requestOf(deliver(event)))
     expect(answer.status).toBe(400)
     const body = (await answer.json()) as { error: string; message: string }
     expect(body.error).toBe("payload_invalid")
     // "not a Stripe event: id: Expected string": what it is not, then the field
-    expect(body.message).toMatch(/^not a [^:]+: [\w.[\]-]+: \S/)
+    expect(body.message).toMatch(each.namesField ?? /^not a [^:]+: [\w.[\]-]+: \S/)
   })
 
   it("answers 413 past the size limit", async () => {
     const sent = deliver(each.events[0]!)
-    const answer = await handler()(requestOf(sent, `${sent.body}${" ".repeat(Inbound.DEFAULT_MAX_BYTES)}`))
+    const answer = await handler()(requestOf(sent, `${sent.body}${" ".repeat(Inbound.DEFAULT_MAX_BYTES + 1)}`))
     expect(answer.status).toBe(413)
   })
 })
