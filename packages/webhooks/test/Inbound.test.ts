@@ -8,6 +8,7 @@
  * loses nothing once the provider delivers again.
  */
 import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { SqlClient } from "effect/sql"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -34,6 +35,12 @@ const intent = {
 
 const eventOf = (id: string) =>
   StripeSim.events.paymentIntentSucceeded(intent, { id, created: Math.floor(Date.now() / 1000) })
+/** An event of 40 KB: its row needs pages of its own (overflow pages), whatever free space the file has. */
+const largeEventOf = (id: string) =>
+  StripeSim.events.paymentIntentSucceeded({ ...intent, description: "d".repeat(40_000) } as StripeSim.PaymentIntent, {
+    id,
+    created: Math.floor(Date.now() / 1000)
+  })
 
 const delivery = (event: Webhooks.WebhookEvent, options: Webhooks.BuildOptions = {}) =>
   Webhooks.build(StripeSim.signer, credentials, event, URL, options)
@@ -168,6 +175,25 @@ describe("Inbound.webHandler (a Next.js route handler)", () => {
     // the field, not its value
     expect(body.message).toMatch(/^not a Stripe event: .*\bid\b/)
     expect(body.message).not.toContain("42")
+  })
+
+  it("answers 503 while the store's disk is full, and loses nothing once there is room", async () => {
+    const pragma = (statement: string) =>
+      runtime.runPromise(Effect.flatMap(Effect.service(SqlClient.SqlClient), (sql) => sql.unsafe(statement)))
+    const [{ page_count: pages }] = (await pragma("PRAGMA page_count")) as unknown as [{ page_count: number }]
+    // no page may be added: every write that needs one fails with SQLITE_FULL, as on a full disk
+    await pragma(`PRAGMA max_page_count = ${pages}`)
+    try {
+      const bodies = Array.from({ length: 5 }, (_, i) => delivery(largeEventOf(`evt_disk_full_${i}`)))
+      const answers = await Promise.all(bodies.map((sent) => stripe.handler(requestOf(sent))))
+      expect(answers.map((answer) => answer.status)).toEqual([503, 503, 503, 503, 503])
+    } finally {
+      await pragma("PRAGMA max_page_count = 1073741823")
+    }
+    for (let i = 0; i < 5; i++) {
+      expect((await stripe.handler(requestOf(delivery(largeEventOf(`evt_disk_full_${i}`))))).status).toBe(200)
+    }
+    await until(() => Array.from({ length: 5 }, (_, i) => `evt_disk_full_${i}`).every((id) => processed.includes(id)))
   })
 
   it("answers 503 with Retry-After while the store cannot write, and loses nothing once it can", async () => {
