@@ -6,3 +6,4 @@
  */
 export * as Inbound from "./Inbound.ts"
 export * as Quarantine from "./Quarantine.ts"
+export * as SsrfGuard from "./SsrfGuard.ts"
