@@ -17,12 +17,10 @@
  *
  * @since 0.1.0
  */
-import { createHash, timingSafeEqual } from "node:crypto"
+import { hash, timingSafeEqual } from "node:crypto"
 
-const digest = (value: string | Uint8Array): Buffer =>
-  typeof value === "string"
-    ? createHash("sha256").update(value, "utf8").digest()
-    : createHash("sha256").update(value).digest()
+// The one-shot `crypto.hash` (Node 21.7+), several times cheaper than a `createHash` object per value.
+const digest = (value: string | Uint8Array): Buffer => hash("sha256", value, "buffer")
 
 /**
  * Whether two strings (UTF-8) or byte arrays are equal, compared in constant

@@ -126,14 +126,18 @@ export const read = (
       }
       const remoteAddress = remoteAddressOf(request, addressing)
       return Effect.succeed(
-        new WebhookSource.WebhookRequest({
-          method: request.method,
-          url: urlOf(request, addressing),
-          headers: headersOf(request),
-          body,
-          ...(remoteAddress === undefined ? {} : { remoteAddress }),
-          receivedAt
-        })
+        new WebhookSource.WebhookRequest(
+          {
+            method: request.method,
+            url: urlOf(request, addressing),
+            headers: headersOf(request),
+            body,
+            ...(remoteAddress === undefined ? {} : { remoteAddress }),
+            receivedAt
+          },
+          // Built here from a request already read: strings and a number, nothing to check again.
+          { disableChecks: true }
+        )
       )
     })
   )

@@ -34,11 +34,11 @@ const metadataOf = (payload: unknown): ReadonlyArray<Readonly<Record<string, unk
 /** The wedding in an event's metadata, if a valid one is there. @internal */
 export const weddingOf = (payload: unknown): typeof WeddingContext.Wedding.Encoded | undefined => {
   for (const metadata of metadataOf(payload)) {
-    const candidate = {
-      weddingId: field(metadata, "weddingId", "wedding_id"),
-      weddingDate: field(metadata, "weddingDate", "wedding_date"),
-      vendorType: field(metadata, "vendorType", "vendor_type") ?? "unknown"
-    }
+    const weddingId = field(metadata, "weddingId", "wedding_id")
+    const weddingDate = field(metadata, "weddingDate", "wedding_date")
+    // Most events name no wedding: no decode (and no error built) for them.
+    if (typeof weddingId !== "string" || typeof weddingDate !== "string") continue
+    const candidate = { weddingId, weddingDate, vendorType: field(metadata, "vendorType", "vendor_type") ?? "unknown" }
     const decoded = decodeWedding(candidate)
     if (Result.isSuccess(decoded)) {
       return {
