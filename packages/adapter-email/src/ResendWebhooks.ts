@@ -3,7 +3,9 @@
  * them.
  *
  * Resend signs the Standard Webhooks (svix) way: `svix-id`, `svix-timestamp`,
- * `svix-signature` (`v1,<base64 HMAC-SHA256>`, several separated by spaces).
+ * `svix-signature` (`v1,<base64 HMAC-SHA256>`, several separated by spaces);
+ * the unbranded `webhook-id`, `webhook-timestamp`, `webhook-signature` are
+ * read when the branded ones are absent, as svix's verifier does.
  * A delivery passes when any signature matches any configured secret (so a
  * secret can be rotated without downtime) and its timestamp is within the
  * tolerance (default 5 minutes, both ways) of `request.receivedAt`. A
@@ -37,7 +39,7 @@
 import { type Config, Duration, Effect, Layer, Redacted, Result, Schema } from "effect"
 import { AdapterConfig, type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
 import { deliveryEvents as decodeDeliveryEvents, Envelope, epochMillis } from "./internal/resendEvents.ts"
-import { decodeSecret, matches, parseTimestamp } from "./internal/svixSignature.ts"
+import { decodeSecret, matches, parseTimestamp, signedHeaders } from "./internal/svixSignature.ts"
 import { forged, guarded, misconfigured, unreadable, window } from "./internal/webhookAuth.ts"
 
 const PROVIDER = "resend"
@@ -56,8 +58,19 @@ export interface Options {
 /** Resend's (and Svix's) tolerance. @since 0.1.0 */
 export const defaultTolerance: Duration.Duration = Duration.minutes(5)
 
-const secretsOf = (secret: Options["secret"]): ReadonlyArray<Redacted.Redacted<string>> =>
-  Redacted.isRedacted(secret) ? [secret] : secret
+/** The secrets as given, checked as `unknown`: plain JavaScript may pass `undefined`, a string or a list of them. */
+const secretsOf = (secret: unknown): ReadonlyArray<unknown> => (Array.isArray(secret) ? secret : [secret])
+
+/** The HMAC key of one secret, or why it is unusable (never its value). */
+const keyOf = (secret: unknown, name: string): Buffer | string => {
+  if (secret === undefined || secret === null) return `${name} is missing`
+  if (!Redacted.isRedacted(secret)) return `${name} is not a Redacted value (wrap it with Redacted.make)`
+  const text: unknown = Redacted.value(secret)
+  if (text === undefined || text === null) return `${name} is missing`
+  if (typeof text !== "string") return `${name} is not text`
+  if (text.trim() === "") return `${name} is empty`
+  return decodeSecret(text) ?? `${name} is not whsec_ followed by base64`
+}
 
 const parse = (request: WebhookSource.WebhookRequest, id: string) =>
   Effect.try({
@@ -81,8 +94,9 @@ const parse = (request: WebhookSource.WebhookRequest, id: string) =>
 
 /**
  * Builds the Resend webhook source. Fails with `Misconfigured` when no secret
- * is given, one is not `whsec_` + base64, or `tolerance` is not a duration
- * more than zero and within 24.8 days.
+ * is given (also an `undefined` one from plain JavaScript), one is not
+ * `whsec_` + base64 (padded or not), or `tolerance` is not a duration more
+ * than zero and within 24.8 days.
  *
  * @example
  * ```ts
@@ -94,29 +108,25 @@ export const make = (
   options: Options
 ): Effect.Effect<WebhookSource.WebhookSource["Service"], IntegrationError.IntegrationError> =>
   Effect.suspend(() => {
-    const secrets = secretsOf(options.secret)
+    const secrets = secretsOf((options as Partial<Options> | undefined)?.secret)
     if (secrets.length === 0) return Effect.fail(misconfigured(PROVIDER, "no webhook secret given"))
     const keys: Array<Buffer> = []
     for (const [index, secret] of secrets.entries()) {
-      const key = decodeSecret(Redacted.value(secret))
-      if (key === undefined) {
-        return Effect.fail(misconfigured(PROVIDER, `webhook secret #${index + 1} is not whsec_ followed by base64`))
-      }
+      const key = keyOf(secret, `webhook secret #${index + 1}`)
+      if (typeof key === "string") return Effect.fail(misconfigured(PROVIDER, key))
       keys.push(key)
     }
     const checked = window(PROVIDER, "tolerance", options.tolerance ?? defaultTolerance)
     if (Result.isFailure(checked)) return Effect.fail(checked.failure)
     const tolerance = Duration.toMillis(checked.success)
     const verify = (request: WebhookSource.WebhookRequest) => {
-      const id = request.headers["svix-id"] ?? ""
-      const timestamp = request.headers["svix-timestamp"] ?? ""
-      const signatures = request.headers["svix-signature"] ?? ""
+      const { id, timestamp, signatures } = signedHeaders(request.headers)
       if (id === "" || timestamp === "" || signatures === "") {
-        return Effect.fail(forged(PROVIDER, "svix-id, svix-timestamp or svix-signature is missing"))
+        return Effect.fail(forged(PROVIDER, "svix-id, svix-timestamp or svix-signature (or webhook-*) is missing"))
       }
       const seconds = parseTimestamp(timestamp)
       if (seconds === undefined) return Effect.fail(forged(PROVIDER, "svix-timestamp is not unix seconds"))
-      if (Math.abs(request.receivedAt - seconds * 1000) > tolerance) {
+      if (!(Math.abs(request.receivedAt - seconds * 1000) <= tolerance)) {
         return Effect.fail(forged(PROVIDER, "svix-timestamp is outside the tolerance"))
       }
       if (!matches(keys, { id, timestamp, body: request.body, signatures })) {
@@ -124,7 +134,7 @@ export const make = (
       }
       return parse(request, id)
     }
-    const secretTexts = secrets.map((secret) => Redacted.value(secret))
+    const secretTexts = secrets.map((secret) => Redacted.value(secret as Redacted.Redacted<string>))
     return Effect.succeed(
       WebhookSource.WebhookSource.of({ provider: PROVIDER, verify: guarded(PROVIDER, secretTexts, verify) })
     )

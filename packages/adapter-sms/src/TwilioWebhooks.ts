@@ -16,6 +16,17 @@
  * `I-Twilio-Idempotency-Token` header, which a replayer could change to dodge
  * deduplication. Twilio's retries resend the same body, so they dedupe too.
  *
+ * Twilio's signature covers `key1 + value1 + key2 + …` with no separator, so
+ * a captured callback can be re-split (`MessageSid=SM…&MessageStatus=sent`
+ * becomes `MessageSid=SM…MessageStatussent`) under the same signature. The
+ * parameters the source reads (`MessageSid`, `SmsSid`, `MessageStatus`,
+ * `SmsStatus`, `ErrorCode`, `AccountSid`, `ApiVersion`) must have Twilio's
+ * shapes, no other parameter's name may run into theirs (`ErrorCode30003=`)
+ * and no value may contain one of their names, so such a delivery is refused
+ * as `PayloadInvalid`; the other parameters of a form callback (`To`, `Body`,
+ * …) are only as trustworthy as Twilio's scheme (an inbound message whose
+ * text contains `MessageSid` or another of those names is refused too).
+ *
  * `layer` and `layerConfig` fail to build with `Misconfigured` naming the
  * option when `authToken` (or a given `sharedKeySecret`) is empty or blank or
  * `publicBaseUrl` is not an http(s) URL; a source from `make` refuses every
@@ -78,12 +89,52 @@ const streamEvent = (
   }
 }
 
+/**
+ * The shapes Twilio gives the parameters a callback is read by. Its signature
+ * covers `key1 + value1 + key2 + …` with no separator, so the boundary
+ * between a name and its value is not signed: `MessageSid=SM…&MessageStatus=sent`
+ * and `MessageSid=SM…MessageStatussent` verify alike, and so do
+ * `ErrorCode=30003` and `ErrorCode30003=`. Checking the shape of each
+ * parameter read, that no other name runs into one of theirs and that no
+ * value swallowed one, refuses such a re-split delivery instead of taking a
+ * made-up SID (a new event id), a status from another field, or no error code.
+ */
+const shapes: ReadonlyArray<readonly [name: string, shape: RegExp, expected: string]> = [
+  ["MessageSid", /^(?:SM|MM)[0-9a-f]{32}$/i, "a message SID (SM or MM and 32 hex digits)"],
+  ["SmsSid", /^(?:SM|MM)[0-9a-f]{32}$/i, "a message SID (SM or MM and 32 hex digits)"],
+  ["MessageStatus", /^[a-z_]{1,40}$/, "a lower-case status"],
+  ["SmsStatus", /^[a-z_]{1,40}$/, "a lower-case status"],
+  ["ErrorCode", /^[0-9]{1,6}$/, "a numeric error code"],
+  ["AccountSid", /^AC[0-9a-f]{32}$/i, "an account SID"],
+  ["ApiVersion", /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, "a date"]
+]
+
+const readNames = shapes.map(([name]) => name)
+
+/** Why a callback's parameters look re-split (see {@link shapes}), if they do. */
+const shiftedField = (params: Readonly<Record<string, string>>): string | undefined => {
+  for (const [name, shape, expected] of shapes) {
+    const value = params[name]
+    if (value !== undefined && !shape.test(value)) return `${name} is not ${expected}`
+  }
+  for (const [name, value] of Object.entries(params)) {
+    const read = readNames.find(
+      (candidate) => name !== candidate && (candidate.startsWith(name) || name.startsWith(candidate))
+    )
+    if (read !== undefined) return `a parameter name runs into ${read} (Twilio does not sign where names end)`
+    const swallowed = readNames.find((candidate) => value.includes(candidate))
+    if (swallowed !== undefined) return `a parameter value contains the name ${swallowed}`
+  }
+  return undefined
+}
+
 /** A Messaging status callback: form parameters (the first value of a repeated key). */
 const callbackEvent = (
   body: string,
   receivedAt: number
 ): WebhookSource.WebhookEvent | IntegrationError.IntegrationError => {
-  const params: Record<string, string> = {}
+  // Null prototype: a parameter named `__proto__`, `constructor` or `toString` is a parameter like any other.
+  const params: Record<string, string> = Object.create(null)
   for (const [key, value] of new URLSearchParams(body)) params[key] ??= value
   const decoded = Schema.decodeUnknownResult(StatusCallback)(params)
   if (decoded._tag === "Failure") {
@@ -91,6 +142,8 @@ const callbackEvent = (
   }
   const status = callbackStatus(decoded.success)
   if (status === undefined) return unreadable("not a Twilio status callback: no MessageStatus or SmsStatus")
+  const shifted = shiftedField(params)
+  if (shifted !== undefined) return unreadable(`not a Twilio status callback: ${shifted}`)
   return {
     provider: "twilio",
     id: `${decoded.success.MessageSid}:${status}`,

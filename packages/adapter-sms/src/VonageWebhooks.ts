@@ -62,18 +62,30 @@ const unreadable = (description: string) =>
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/**
+ * Parameters as a null-prototype map: one named `__proto__`, `constructor` or
+ * `toString` is a parameter like any other (a plain object dropped the first
+ * from the signed set, refusing genuine receipts and ignoring it when added
+ * after signing).
+ */
+const paramMap = (entries: Iterable<readonly [string, string]>): Record<string, string> => {
+  const params: Record<string, string> = Object.create(null)
+  for (const [key, value] of entries) params[key] = value
+  return params
+}
+
 /** An SMS API webhook's parameters: the JSON object, the form, or (for a GET) the query. */
 const paramsOf = (request: WebhookSource.WebhookRequest): Readonly<Record<string, string>> | undefined => {
   const body = request.body.trim()
   if (body === "") {
     const query = request.url.indexOf("?")
-    return query === -1 ? {} : Object.fromEntries(new URLSearchParams(request.url.slice(query + 1)))
+    return paramMap(query === -1 ? [] : new URLSearchParams(request.url.slice(query + 1)))
   }
-  if (!body.startsWith("{")) return Object.fromEntries(new URLSearchParams(body))
+  if (!body.startsWith("{")) return paramMap(new URLSearchParams(body))
   try {
     const parsed: unknown = JSON.parse(body)
     if (!isRecord(parsed)) return undefined
-    const params: Record<string, string> = {}
+    const params: Record<string, string> = Object.create(null)
     for (const [key, value] of Object.entries(parsed)) {
       // Only flat parameters are signed; anything else is not a receipt.
       if (typeof value === "object" && value !== null) return undefined
@@ -121,7 +133,7 @@ const messagesEvent = (body: string, iat: number, receivedAt: number): Verified 
     }
   }
   if (isRecord(parsed) && typeof parsed.messageId === "string") {
-    const params = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]))
+    const params = paramMap(Object.entries(parsed).map(([key, value]) => [key, String(value)] as const))
     return receiptEvent(params, receivedAt)
   }
   const inbound = Schema.decodeUnknownResult(Inbound)(parsed)

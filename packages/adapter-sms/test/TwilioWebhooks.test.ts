@@ -148,15 +148,15 @@ describe("TwilioWebhooks: what is signed", () => {
 
   it("form parameters are signed sorted by key, a repeated key's values sorted, name+value concatenated", () => {
     const url = "https://hooks.wedsync.test/twilio"
-    const body = "MessageStatus=sent&Tag=b&MessageSid=SM1&Tag=a"
+    const body = `MessageStatus=sent&Tag=b&MessageSid=${SID}&Tag=a`
     const expected = createHmac("sha1", credentials.authToken)
-      .update(`${url}MessageSidSM1MessageStatussentTagaTagb`)
+      .update(`${url}MessageSid${SID}MessageStatussentTagaTagb`)
       .digest("base64")
     const request = (form: string) =>
       requestOf({ url, method: "POST", headers: { "x-twilio-signature": expected }, body: form })
-    expect(accepted(verifyWith(source, request(body))).id).toBe("SM1:sent")
-    accepted(verifyWith(source, request("Tag=a&Tag=b&MessageSid=SM1&MessageStatus=sent")))
-    refused(verifyWith(source, request("MessageStatus=sent&Tag=b&MessageSid=SM1")), SECRETS)
+    expect(accepted(verifyWith(source, request(body))).id).toBe(`${SID}:sent`)
+    accepted(verifyWith(source, request(`Tag=a&Tag=b&MessageSid=${SID}&MessageStatus=sent`)))
+    refused(verifyWith(source, request(`MessageStatus=sent&Tag=b&MessageSid=${SID}`)), SECRETS)
   })
 
   it("JSON (Event Streams): the URL with bodySHA256 is signed, and the body must hash to it", () => {

@@ -346,8 +346,8 @@ export const webHandler = <E>(
     /** The least severe of the handler's own log lines to print (default `"Info"`); refusals are `"Warn"`. */
     readonly minimumLogLevel?: LogLevel.LogLevel | undefined
   }
-): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } =>
-  HttpRouter.toWebHandler(
+): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } => {
+  const app = HttpRouter.toWebHandler(
     route(source, { ...options, path: "/*" }).pipe(
       Layer.provide(inbox),
       Layer.provide(HttpServer.layerServices),
@@ -355,3 +355,17 @@ export const webHandler = <E>(
     ),
     { disableLogger: true }
   )
+  return {
+    // A source or an inbox that cannot be built (a missing secret, a store that will not open) answers 500,
+    // so the provider delivers again once it is fixed; the handler never rejects.
+    handler: (request) =>
+      app.handler(request).catch((cause: unknown) => {
+        console.error("@wedsync/webhooks: the webhook receiver could not be built; answered 500", String(cause))
+        return Response.json(
+          { error: "receiver_misconfigured", message: "the receiver cannot take deliveries from this provider" },
+          { status: 500 }
+        )
+      }),
+    dispose: app.dispose
+  }
+}

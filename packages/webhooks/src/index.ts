@@ -6,4 +6,5 @@
  */
 export * as Inbound from "./Inbound.ts"
 export * as Quarantine from "./Quarantine.ts"
+export * as StandardWebhooks from "./StandardWebhooks.ts"
 export * as SsrfGuard from "./SsrfGuard.ts"

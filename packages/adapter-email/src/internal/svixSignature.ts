@@ -1,6 +1,7 @@
 /**
  * Standard Webhooks (svix) signatures as Resend sends them: `svix-id`,
- * `svix-timestamp` (unix seconds) and `svix-signature`, a space-separated list
+ * `svix-timestamp` (unix seconds) and `svix-signature` (or the unbranded
+ * `webhook-id`, `webhook-timestamp`, `webhook-signature`), a space-separated list
  * of `v1,<base64 HMAC-SHA256(key, "${id}.${timestamp}.${body}")>` where the
  * key is the secret after `whsec_`, base64-decoded.
  *
@@ -21,17 +22,40 @@ import { createHmac } from "node:crypto"
 import { constantTimeEqual } from "./webhookAuth.ts"
 
 const PREFIX = "whsec_"
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const ALPHABET = /^[A-Za-z0-9+/]+$/
 
 /**
- * The HMAC key of a `whsec_…` secret (the prefix is optional), or `undefined`
- * when the rest is not base64 or is empty.
+ * The HMAC key of a `whsec_…` secret (the prefix is optional): standard
+ * base64 with or without its `=` padding, as svix's and standardwebhooks'
+ * verifiers both take it. `undefined` when the rest is empty or not base64.
  *
  * @internal
  */
 export const decodeSecret = (secret: string): Buffer | undefined => {
   const encoded = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret
-  return encoded.length === 0 || !BASE64.test(encoded) ? undefined : Buffer.from(encoded, "base64")
+  const unpadded = encoded.replace(/={1,2}$/, "")
+  if (unpadded.length === 0 || !ALPHABET.test(unpadded)) return undefined
+  // Padded text fills whole 4-character groups; unpadded, one character left over is never base64.
+  if (unpadded.length !== encoded.length && encoded.length % 4 !== 0) return undefined
+  return unpadded.length % 4 === 1 ? undefined : Buffer.from(unpadded, "base64")
+}
+
+/**
+ * The signature headers of a delivery (names in lower case): each `svix-*`
+ * header when present, else its unbranded `webhook-*` counterpart, the
+ * Standard Webhooks names svix's verifier falls back to.
+ *
+ * @internal
+ */
+export const signedHeaders = (
+  headers: Readonly<Record<string, string>>
+): { readonly id: string; readonly timestamp: string; readonly signatures: string } => {
+  const read = (name: string): string => {
+    const branded = Object.hasOwn(headers, `svix-${name}`) ? headers[`svix-${name}`] : undefined
+    if (branded !== undefined) return branded
+    return (Object.hasOwn(headers, `webhook-${name}`) ? headers[`webhook-${name}`] : undefined) ?? ""
+  }
+  return { id: read("id"), timestamp: read("timestamp"), signatures: read("signature") }
 }
 
 /**

@@ -72,9 +72,15 @@ export interface Secrets {
 
 const ALGORITHMS = new Set(["HMAC_SHA1", "HMAC_SHA256"])
 
-/** The form parameters as twilio's validator takes them: repeated keys as arrays. */
+/**
+ * The form parameters as twilio's validator takes them: repeated keys as
+ * arrays. A null-prototype map, so that parameters named `__proto__`,
+ * `constructor` or `toString` are kept as parameters (a plain object drops
+ * the first and merges the others with `Object.prototype`'s members, which
+ * refused genuine callbacks and let such a parameter be added unsigned).
+ */
 export const formParams = (body: string): Record<string, string | Array<string>> => {
-  const params: Record<string, string | Array<string>> = {}
+  const params: Record<string, string | Array<string>> = Object.create(null)
   for (const [key, value] of new URLSearchParams(body)) {
     const seen = params[key]
     params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]

@@ -117,10 +117,11 @@ export const checkSig = (
   method: SmsSignatureMethod,
   window: Window
 ): string | undefined => {
-  const sig = params.sig
+  // Own parameters only: never a member of Object.prototype when the map is a plain object.
+  const sig = Object.hasOwn(params, "sig") ? params.sig : undefined
   if (sig === undefined || sig === "") return "no Authorization bearer token and no sig parameter"
   if (!sameHex(sig, smsSignature(params, secret, method))) return "the sig parameter does not match"
-  const timestamp = params.timestamp
+  const timestamp = Object.hasOwn(params, "timestamp") ? params.timestamp : undefined
   return ageRefusal(
     timestamp !== undefined && /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : undefined,
     window,
