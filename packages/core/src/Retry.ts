@@ -109,16 +109,24 @@ export const inCallDelay = (
 
 /**
  * The table's delay for a deferred retry after `attempt` earlier retries:
- * `millis` for a fixed delay, `min(cap, base · factor^attempt)` otherwise.
+ * `millis` for a fixed delay, `min(cap, base · factor^attempt)` for an
+ * exponential one, and for a table its `attempt`-th entry (the last one
+ * repeating), spread by `± jitter` of itself with `random`.
  *
  * @example
  * ```ts
  * Retry.tableDelay({ kind: "exponential", baseMillis: 30_000, factor: 2, capMillis: 300_000 }, 2) // 120_000
+ * Retry.tableDelay({ kind: "table", millis: [5_000, 300_000], jitter: 0 }, 7) // 300_000
  * ```
  * @since 0.1.0
  */
-export const tableDelay = (delay: Delay, attempt: number): number => {
+export const tableDelay = (delay: Delay, attempt: number, random: () => number = Math.random): number => {
   if (delay.kind === "fixed") return nonNegative(delay.millis)
+  if (delay.kind === "table") {
+    const entry = nonNegative(delay.millis[Math.min(delay.millis.length - 1, Math.max(0, Math.floor(attempt)))] ?? 0)
+    const spread = delay.jitter * entry * (2 * unit(random()) - 1)
+    return Math.round(nonNegative(entry + spread))
+  }
   const base = nonNegative(delay.baseMillis)
   const cap = nonNegative(delay.capMillis)
   if (base === 0) return 0
@@ -127,7 +135,11 @@ export const tableDelay = (delay: Delay, attempt: number): number => {
 }
 
 const bounds = (delay: Delay): { readonly base: number; readonly cap: number } =>
-  delay.kind === "fixed" ? { base: delay.millis, cap: delay.millis } : { base: delay.baseMillis, cap: delay.capMillis }
+  delay.kind === "fixed"
+    ? { base: delay.millis, cap: delay.millis }
+    : delay.kind === "table"
+      ? { base: Math.min(...delay.millis), cap: Math.max(...delay.millis) }
+      : { base: delay.baseMillis, cap: delay.capMillis }
 
 /** The rule of a policy's deferred table that covers an error's reason, if any. @since 0.1.0 */
 export const ruleFor = (policy: ServicePolicy, error: IntegrationError): DeferredRule | undefined =>
@@ -190,11 +202,13 @@ export const decide = (
   const delay = critical && rule.criticalDelay !== undefined ? rule.criticalDelay : rule.delay
   const done = Math.max(0, Math.floor(attempt))
   const { base, cap } = bounds(delay)
-  const previous = options?.previousDelayMillis ?? (done === 0 ? base : tableDelay(delay, done - 1))
+  const random = options?.random ?? Math.random
+  const previous = options?.previousDelayMillis ?? (done === 0 ? base : tableDelay(delay, done - 1, () => 0.5))
+  // A table carries its own jitter; decorrelated jitter applies to the other kinds.
   const planned =
-    policy.deferred.jitter === "decorrelated"
-      ? decorrelatedJitter(base, cap, previous, options?.random ?? Math.random)
-      : tableDelay(delay, done)
+    policy.deferred.jitter === "decorrelated" && delay.kind !== "table"
+      ? decorrelatedJitter(base, cap, previous, random)
+      : tableDelay(delay, done, random)
   const providerWait = retryAfterMillis(error)
   const delayMillis = Math.max(planned, providerWait)
   const source = providerWait > planned ? " (the provider's Retry-After)" : ""

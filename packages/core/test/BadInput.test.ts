@@ -110,13 +110,13 @@ describe("policies: every duration within what a timer can hold", () => {
         })
       )
       assert.strictEqual(error.path, "services.email.deferred.rules[0].delay")
-      assert.include(error.message, `Expected a delay: {"kind":"fixed","millis":…} or {"kind":"exponential"`)
+      assert.include(error.message, `Expected a delay: {"kind":"fixed","millis":…}, {"kind":"exponential"`)
     })
   )
 })
 
 describe("policies: names that nothing answers to", () => {
-  const services = "payment, email, sms, calendar, vendor_api, storage, webhook"
+  const services = "payment, email, sms, calendar, vendor_api, storage, webhook, webhook_delivery"
 
   it.effect("an unknown service is named, with the valid ones and the near miss", () =>
     Effect.gen(function* () {
@@ -249,7 +249,10 @@ describe("operator overrides: names that nothing answers to", () => {
       const error = yield* Effect.flip(set({ _tag: "ForceCircuit", service: "fax", provider: "resend", state: "open" }))
       assert.instanceOf(error, Overrides.OverrideInvalid)
       assert.strictEqual(error.issues[0]?.path, "service")
-      assert.include(error.message, `one of payment, email, sms, calendar, vendor_api, storage, webhook, got "fax"`)
+      assert.include(
+        error.message,
+        `one of payment, email, sms, calendar, vendor_api, storage, webhook, webhook_delivery, got "fax"`
+      )
     }).pipe(Effect.provide(live(providers)))
   )
 })

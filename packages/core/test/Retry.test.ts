@@ -189,6 +189,37 @@ describe("webhook (determineWebhookRetryStrategy)", () => {
   })
 })
 
+describe("webhook_delivery (issue 14's schedule)", () => {
+  const delivery = Policy.defaults.webhook_delivery
+  const schedule = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000]
+
+  it("retries 7 times on the table, each delay within 20 % of its entry, then stops", () => {
+    schedule.forEach((entry, attempt) => {
+      for (const random of [0, 0.5, 0.999]) {
+        const decision = Retry.decide(failure("Unavailable"), delivery, undefined, attempt, { random: () => random })
+        expect(decision.retry).toBe(true)
+        expect(decision.delayMillis).toBeGreaterThanOrEqual(seconds(entry) * 0.8)
+        expect(decision.delayMillis).toBeLessThanOrEqual(seconds(entry) * 1.2)
+      }
+      expect(Retry.decide(failure("TimedOut"), delivery, undefined, attempt, { random: () => 0.5 }).delayMillis).toBe(
+        seconds(entry)
+      )
+    })
+    expect(Retry.decide(failure("Unavailable"), delivery, undefined, 7).retry).toBe(false)
+  })
+
+  it("is retried on the wedding day (an event has no other endpoint), and the endpoint's Retry-After wins", () => {
+    expect(Retry.decide(failure("Unavailable"), delivery, wedding("wedding_day_critical"), 0).retry).toBe(true)
+    expect(
+      Retry.decide(failure("RateLimited", 429, 60_000), delivery, undefined, 0, { random: () => 0.5 }).delayMillis
+    ).toBe(60_000)
+  })
+
+  it("the table delay repeats its last entry past the end", () => {
+    expect(Retry.tableDelay({ kind: "table", millis: [5_000, 300_000], jitter: 0 }, 9)).toBe(300_000)
+  })
+})
+
 describe("wedding_day_critical", () => {
   it("never waits on a retry: fails over at once", () => {
     const decision = Retry.decide(failure("Unavailable", 503), payment, wedding("wedding_day_critical"), 0)
@@ -302,7 +333,15 @@ describe("properties", () => {
           const { error, policy, decision } = run(service, tag, level, after, n, r, prev)
           expect(decision.delayMillis).toBeGreaterThanOrEqual(0)
           const rule = Retry.ruleFor(policy, error)
-          const cap = rule === undefined ? 0 : rule.delay.kind === "fixed" ? rule.delay.millis : rule.delay.capMillis
+          const delay = rule?.delay
+          const cap =
+            delay === undefined
+              ? 0
+              : delay.kind === "fixed"
+                ? delay.millis
+                : delay.kind === "table"
+                  ? Math.max(...delay.millis) * (1 + delay.jitter)
+                  : delay.capMillis
           expect(decision.delayMillis).toBeLessThanOrEqual(
             Math.max(cap, error.retryAfter ? Duration.toMillis(error.retryAfter) : 0)
           )

@@ -174,5 +174,43 @@ export const defaults: Record<ServiceType, ServicePolicy> = {
     bulkhead: { maxConcurrent: 25, maxQueue: 250 },
     // not in the spec: chosen because a webhook is a delivery, not a read; nothing to serve stale
     maxStalenessMillis: 0
+  },
+  webhook_delivery: {
+    service: "webhook_delivery",
+    // not in the spec: chosen because a vendor's endpoint should answer at once and work later (Svix waits 15 s)
+    timeoutMillis: 15 * second,
+    // not in the spec: chosen because one endpoint down should not be hammered; the schedule covers it
+    breaker: breaker(0.5, 120 * second, 15 * second),
+    // not in the spec: the schedule is the retry; none in the call
+    inCall: { maxAttempts: 1, baseDelayMillis: 0, maxDelayMillis: 0 },
+    // not in the spec: issue 14's schedule (Svix's): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, each ± 20 %;
+    // any failure of the endpoint's, on the wedding day too (an event has no other endpoint to go to)
+    deferred: {
+      jitter: "none",
+      weddingDay: "retry",
+      rules: [
+        {
+          reasons: ["RateLimited", "Unavailable", "TimedOut", "CircuitOpen", "BulkheadFull"],
+          delay: {
+            kind: "table",
+            millis: [
+              5 * second,
+              300 * second,
+              1_800 * second,
+              7_200 * second,
+              18_000 * second,
+              36_000 * second,
+              36_000 * second
+            ],
+            jitter: 0.2
+          },
+          maxRetries: 7
+        }
+      ]
+    },
+    // not in the spec: chosen so one slow endpoint holds at most two workers (no head-of-line blocking)
+    bulkhead: { maxConcurrent: 2, maxQueue: 0 },
+    // not in the spec: a delivery, not a read
+    maxStalenessMillis: 0
   }
 }

@@ -18,8 +18,9 @@ export const ServiceType = Schema.Literals([
   "calendar",
   "vendor_api",
   "storage",
-  "webhook"
-]).annotate({ expected: "one of payment, email, sms, calendar, vendor_api, storage, webhook" })
+  "webhook",
+  "webhook_delivery"
+]).annotate({ expected: "one of payment, email, sms, calendar, vendor_api, storage, webhook, webhook_delivery" })
 
 /** @since 0.1.0 */
 export type ServiceType = typeof ServiceType.Type
@@ -113,8 +114,10 @@ export const InCall = InCallFields.check(
 )
 
 /**
- * How long a deferred retry waits: a fixed delay or `min(cap, base·factorⁿ)`.
- * Under decorrelated jitter an exponential delay grows from the previous delay
+ * How long a deferred retry waits: a fixed delay, `min(cap, base·factorⁿ)`,
+ * or a table (the n-th retry waits `millis[n]`, the last entry repeating),
+ * each table delay spread by up to `± jitter` of itself (0 to 1). Under
+ * decorrelated jitter an exponential delay grows from the previous delay
  * instead, within `[base, cap]`.
  *
  * @since 0.1.0
@@ -122,13 +125,18 @@ export const InCall = InCallFields.check(
 export const Delay = Schema.Union([
   Schema.Struct({ kind: Schema.Literal("fixed"), millis: Millis }),
   Schema.Struct({
+    kind: Schema.Literal("table"),
+    millis: Schema.NonEmptyArray(Millis),
+    jitter: Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
+  }),
+  Schema.Struct({
     kind: Schema.Literal("exponential"),
     baseMillis: Millis,
     factor: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(1)),
     capMillis: Millis
   }).check(Schema.makeFilter((d) => notAbove("baseMillis", d.baseMillis, "capMillis", d.capMillis)))
 ]).annotate({
-  expected: `a delay: {"kind":"fixed","millis":…} or {"kind":"exponential","baseMillis":…,"factor":…,"capMillis":…}`
+  expected: `a delay: {"kind":"fixed","millis":…}, {"kind":"exponential","baseMillis":…,"factor":…,"capMillis":…} or {"kind":"table","millis":[…],"jitter":…}`
 })
 
 /** @since 0.1.0 */
