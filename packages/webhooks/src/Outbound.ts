@@ -92,10 +92,11 @@ export class Endpoints extends Context.Service<
       enabled: boolean,
       reason?: string
     ) => Effect.Effect<Endpoint | undefined, StoreError.StoreError>
-    /** @internal the store, for the delivery handler */
-    readonly store: Store
   }
 >()("@wedsync/webhooks/Outbound/Endpoints") {}
+
+// The store behind each registry built here, for the delivery handler: not part of the service's API.
+const stores = new WeakMap<object, Store>()
 
 const checkInput = (input: EndpointInput): EndpointInvalid | undefined => {
   const invalid = (problem: string) => new EndpointInvalid({ id: input.id, problem })
@@ -115,9 +116,8 @@ const checkInput = (input: EndpointInput): EndpointInvalid | undefined => {
   return undefined
 }
 
-const serviceOf = (store: Store) =>
-  Endpoints.of({
-    store,
+const serviceOf = (store: Store) => {
+  const service = Endpoints.of({
     put: (input) =>
       Effect.gen(function* () {
         const invalid = checkInput(input)
@@ -144,6 +144,9 @@ const serviceOf = (store: Store) =>
           : { ...rest, enabled, disabledReason: reason ?? "disabled by an operator", disabledAt: Date.now() }
       )
   })
+  stores.set(service, store)
+  return service
+}
 
 /** The registry in a SQL table (SQLite or PostgreSQL), created on build. @example `Outbound.layerSql.pipe(Layer.provide(Sqlite.layer({ filename })))` @since 0.1.0 */
 export const layerSql: Layer.Layer<Endpoints, StoreError.StoreError, SqlClient.SqlClient> = Layer.effect(
@@ -264,14 +267,14 @@ export const handlers = (
   const autoDisableAfterMillis = Duration.toMillis(Duration.fromInputUnsafe(options.autoDisableAfter ?? "5 days"))
   return {
     [OPERATION]: (job: Outbox.Job) =>
-      Effect.flatMap(Effect.service(Endpoints), (endpoints) =>
-        deliver({
-          store: endpoints.store,
-          guard: options.guard,
-          autoDisableAfterMillis,
-          alert: options.alert ?? logAlert,
-          rate
-        })(job)
-      )
+      Effect.flatMap(Effect.service(Endpoints), (endpoints) => {
+        const store = stores.get(endpoints)
+        if (store === undefined) {
+          return Effect.die(new Error("Outbound.handlers needs Endpoints built by Outbound.layerSql or layerMemory"))
+        }
+        return deliver({ store, guard: options.guard, autoDisableAfterMillis, alert: options.alert ?? logAlert, rate })(
+          job
+        )
+      })
   }
 }
