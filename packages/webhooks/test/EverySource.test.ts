@@ -7,7 +7,7 @@
  * provider's scheme can detect, 400 for an authentic body that does not
  * decode, 413 past the size limit.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { PostmarkWebhooks, ResendWebhooks } from "@wedsync/adapter-email"
 import { TwilioWebhooks, VonageWebhooks } from "@wedsync/adapter-sms"
 import { GoogleCalendarWebhooks } from "@wedsync/adapter-calendar"
@@ -22,7 +22,7 @@ import * as TwilioSim from "@wedsync/testkit/simulators/twilio"
 import * as VonageSim from "@wedsync/testkit/simulators/vonage"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound } from "../src/index.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 interface Case {
   readonly provider: string
@@ -169,7 +169,7 @@ const requestOf = (sent: Pick<Webhooks.WebhookDelivery, "url" | "headers" | "bod
   new Request(sent.url, { method: "POST", headers: sent.headers, body: body ?? sent.body })
 
 let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
-let workerScope: Scope.Closeable
+let stopWorker: () => Promise<void>
 const handlers = new Map<string, ReturnType<typeof Inbound.webHandler>>()
 const processed: Array<string> = []
 
@@ -177,22 +177,19 @@ beforeAll(async () => {
   runtime = ManagedRuntime.make(inboxOn(Sqlite.layerMemory))
   const inbox = Layer.succeedContext(await runtime.context())
   for (const each of cases) handlers.set(each.provider, Inbound.webHandler(each.source, inbox))
-  workerScope = await Effect.runPromise(Scope.make())
   const record = (job: Outbox.Job) =>
     Effect.sync(() => {
       const received = job.payload as Inbound.Received
       processed.push(`${received.event.provider}:${received.event.id}`)
     })
-  await runtime.runPromise(
-    Outbox.worker(Object.fromEntries(cases.map((each) => [Inbound.operation(each.provider), record]))).pipe(
-      Effect.forkIn(workerScope),
-      Effect.provideService(Scope.Scope, workerScope)
-    )
+  stopWorker = await forkWorker(
+    runtime,
+    Outbox.worker(Object.fromEntries(cases.map((each) => [Inbound.operation(each.provider), record])))
   )
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(workerScope, Exit.void))
+  await stopWorker()
   for (const handler of handlers.values()) await handler.dispose()
   await runtime.dispose()
 })

@@ -8,7 +8,7 @@
  * its cap on PostgreSQL too.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomBytes } from "node:crypto"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
@@ -18,7 +18,7 @@ import { Webhooks } from "@wedsync/testkit"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound, Quarantine } from "../src/index.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const credentials = StripeSim.definition.credentials
 const database = `inbound_${randomBytes(5).toString("hex")}`
@@ -52,7 +52,7 @@ afterAll(() => admin.dispose())
 describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", () => {
   let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
   let stripe: ReturnType<typeof Inbound.webHandler>
-  let workerScope: Scope.Closeable
+  let stopWorker: () => Promise<void>
   const processed: Array<string> = []
 
   beforeAll(async () => {
@@ -64,17 +64,17 @@ describe.skipIf(!postgresUp)("Inbound on PostgreSQL while the store goes away", 
       Layer.succeedContext(await runtime.context()),
       { writeTimeout: "300 millis", retryAfterSeconds: 5 }
     )
-    workerScope = await Effect.runPromise(Scope.make())
-    await runtime.runPromise(
+    stopWorker = await forkWorker(
+      runtime,
       Outbox.worker({
         [Inbound.operation("stripe")]: (job) =>
           Effect.sync(() => processed.push((job.payload as Inbound.Received).event.id))
-      }).pipe(Effect.forkIn(workerScope), Effect.provideService(Scope.Scope, workerScope))
+      })
     )
   })
 
   afterAll(async () => {
-    await Effect.runPromise(Scope.close(workerScope, Exit.void))
+    await stopWorker()
     await stripe.dispose()
     await runtime.dispose()
     await asAdmin((sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))

@@ -7,7 +7,7 @@
  * field), and a store that cannot write answers 503 with Retry-After and
  * loses nothing once the provider delivers again.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -19,7 +19,7 @@ import { Webhooks } from "@wedsync/testkit"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound } from "../src/index.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const credentials = StripeSim.definition.credentials
 const URL = "https://hooks.wedsync.test/api/webhooks/stripe"
@@ -62,7 +62,7 @@ let file: string
 let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
 let stripe: ReturnType<typeof Inbound.webHandler>
 const processed: Array<string> = []
-let workerScope: Scope.Closeable
+let stopWorker: () => Promise<void>
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "wedsync-inbound-"))
@@ -74,17 +74,17 @@ beforeAll(async () => {
     StripeWebhooks.make({ secret: Redacted.make(credentials.webhookSecret) }),
     Layer.succeedContext(services)
   )
-  workerScope = await Effect.runPromise(Scope.make())
-  await runtime.runPromise(
+  stopWorker = await forkWorker(
+    runtime,
     Outbox.worker({
       [Inbound.operation("stripe")]: (job) =>
         Effect.sync(() => processed.push((job.payload as Inbound.Received).event.id))
-    }).pipe(Effect.forkIn(workerScope), Effect.provideService(Scope.Scope, workerScope))
+    })
   )
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(workerScope, Exit.void))
+  await stopWorker()
   await stripe.dispose()
   await runtime.dispose()
   rmSync(directory, { recursive: true, force: true })

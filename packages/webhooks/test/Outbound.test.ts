@@ -11,7 +11,7 @@
  * private address is refused without a retry; hanging endpoints never delay
  * a healthy one.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Policy, Resilience } from "@wedsync/core"
@@ -19,7 +19,7 @@ import { DeadLetters, Outbox, Sqlite } from "@wedsync/durable"
 import { Webhook } from "standardwebhooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Outbound, SsrfGuard } from "../src/index.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const SECRET_OLD = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 const SECRET_NEW = "whsec_dGhlLW5leHQtc2VjcmV0LWFmdGVyLXJvdGF0aW9u"
@@ -56,7 +56,7 @@ const overrides = Policy.PolicyOverrides.make({
 
 const alerts: Array<Outbound.Disabled> = []
 let runtime: ManagedRuntime.ManagedRuntime<Inbox | Outbound.Endpoints | Resilience.Resilience, unknown>
-let workerScope: Scope.Closeable
+let stopWorker: () => Promise<void>
 const guard = SsrfGuard.make({ allow: ["127.0.0.1/32"] })
 
 beforeAll(async () => {
@@ -86,8 +86,8 @@ beforeAll(async () => {
       Resilience.layerMemory().pipe(Layer.provide(policies))
     ).pipe(Layer.provideMerge(policies))
   )
-  workerScope = await Effect.runPromise(Scope.make())
-  await runtime.runPromise(
+  stopWorker = await forkWorker(
+    runtime,
     Outbox.worker(
       Outbound.handlers({
         guard,
@@ -95,12 +95,12 @@ beforeAll(async () => {
         alert: (disabled) => Effect.sync(() => alerts.push(disabled))
       }),
       { concurrency: { standard: 8, critical: 2 } }
-    ).pipe(Effect.forkIn(workerScope), Effect.provideService(Scope.Scope, workerScope))
+    )
   )
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(workerScope, Exit.void))
+  await stopWorker()
   await runtime.dispose()
   await guard.close()
   server.closeAllConnections()

@@ -9,7 +9,7 @@
  * within 7 days take the critical lane. The `webhook` policy's delays are
  * shortened here; its own numbers are checked in core's Retry tests.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -23,7 +23,7 @@ import * as ResendSim from "@wedsync/testkit/simulators/resend"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound } from "../src/index.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const fast = { kind: "fixed", millis: 10 } as const
 const overrides = Policy.PolicyOverrides.make({
@@ -118,7 +118,7 @@ let directory: string
 let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
 let stripe: ReturnType<typeof Inbound.webHandler>
 let resend: ReturnType<typeof Inbound.webHandler>
-let workerScope: Scope.Closeable
+let stopWorker: () => Promise<void>
 const runs = new Map<string, number>()
 const seen: Array<string> = []
 let broken = true
@@ -138,8 +138,8 @@ beforeAll(async () => {
     ResendWebhooks.make({ secret: Redacted.make(ResendSim.definition.credentials.webhookSecret) }),
     inbox
   )
-  workerScope = await Effect.runPromise(Scope.make())
-  await runtime.runPromise(
+  stopWorker = await forkWorker(
+    runtime,
     Inbound.worker({
       stripe: {
         "payment_intent.succeeded": (event) => Effect.sync(() => seen.push(`succeeded:${event.id}`)),
@@ -168,12 +168,12 @@ beforeAll(async () => {
           })
       },
       resend: { "*": (event) => Effect.sync(() => seen.push(`resend:${event.type}:${event.id}`)) }
-    }).pipe(Effect.forkIn(workerScope), Effect.provideService(Scope.Scope, workerScope))
+    })
   )
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(workerScope, Exit.void))
+  await stopWorker()
   await stripe.dispose()
   await resend.dispose()
   await runtime.dispose()

@@ -7,7 +7,7 @@
  * repaired and verified again, or explicitly trusted — and it is processed
  * once. Retention is shown on the memory store.
  */
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,7 +18,7 @@ import { Webhooks } from "@wedsync/testkit"
 import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Inbound, Quarantine } from "../src/index.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 
 const credentials = StripeSim.definition.credentials
 const source = StripeWebhooks.make({ secret: Redacted.make(credentials.webhookSecret) })
@@ -50,7 +50,7 @@ const requestOf = (sent: Webhooks.WebhookDelivery, init: { body?: BodyInit; head
 let directory: string
 let runtime: ManagedRuntime.ManagedRuntime<Inbox, unknown>
 let stripe: ReturnType<typeof Inbound.webHandler>
-let workerScope: Scope.Closeable
+let stopWorker: () => Promise<void>
 const processed: Array<string> = []
 
 beforeAll(async () => {
@@ -59,17 +59,14 @@ beforeAll(async () => {
     inboxOn(Sqlite.layer({ filename: join(directory, "inbox.db") }), { maxPerProvider: CAP })
   )
   stripe = Inbound.webHandler(source, Layer.succeedContext(await runtime.context()), { trustForwardedHeaders: true })
-  workerScope = await Effect.runPromise(Scope.make())
-  await runtime.runPromise(
-    Inbound.worker({ stripe: { "*": (event) => Effect.sync(() => processed.push(event.id)) } }).pipe(
-      Effect.forkIn(workerScope),
-      Effect.provideService(Scope.Scope, workerScope)
-    )
+  stopWorker = await forkWorker(
+    runtime,
+    Inbound.worker({ stripe: { "*": (event) => Effect.sync(() => processed.push(event.id)) } })
   )
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(workerScope, Exit.void))
+  await stopWorker()
   await stripe.dispose()
   await runtime.dispose()
   rmSync(directory, { recursive: true, force: true })

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import { Layer, ManagedRuntime, Redacted } from "effect"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
 import { Sqlite } from "@wedsync/durable"
 import { Webhooks } from "@wedsync/testkit"
@@ -17,7 +17,7 @@ import * as StripeSim from "@wedsync/testkit/simulators/stripe"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Inbound from "../src/Inbound.ts"
 import * as Watchdog from "../src/Watchdog.ts"
-import { type Inbox, inboxOn } from "./fixtures/inbox.ts"
+import { forkWorker, type Inbox, inboxOn } from "./fixtures/inbox.ts"
 import { recording } from "./WatchdogSuite.ts"
 
 const credentials = StripeSim.definition.credentials
@@ -41,7 +41,7 @@ const recorder = recording()
 let directory: string
 let runtime: ManagedRuntime.ManagedRuntime<Inbox | Watchdog.Watchdog, unknown>
 let stripe: ReturnType<typeof Inbound.webHandler>
-let workerScope: Scope.Closeable
+let stopWorker: () => Promise<void>
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "wedsync-watchdog-inbound-"))
@@ -56,17 +56,11 @@ beforeAll(async () => {
     StripeWebhooks.make({ secret: Redacted.make(credentials.webhookSecret) }),
     Layer.succeedContext(services)
   )
-  workerScope = await Effect.runPromise(Scope.make())
-  await runtime.runPromise(
-    Inbound.worker({ stripe: { "*": Watchdog.onWebhook() } }).pipe(
-      Effect.forkIn(workerScope),
-      Effect.provideService(Scope.Scope, workerScope)
-    )
-  )
+  stopWorker = await forkWorker(runtime, Inbound.worker({ stripe: { "*": Watchdog.onWebhook() } }))
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(workerScope, Exit.void))
+  await stopWorker()
   await stripe.dispose()
   await runtime.dispose()
   rmSync(directory, { recursive: true, force: true })
