@@ -218,7 +218,8 @@ export const publish = (
           payload
         })
       },
-      { discard: true }
+      // at once: the outbox's store writes concurrent offers in one statement and one commit
+      { discard: true, concurrency: "unbounded" }
     )
     return takers.map((endpoint) => endpoint.id)
   })

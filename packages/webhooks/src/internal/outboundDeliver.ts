@@ -20,7 +20,7 @@
  *
  * @internal
  */
-import { Duration, Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted, Schedule } from "effect"
 import { IntegrationError, Resilience, RetryAfter } from "@wedsync/core"
 import type { Outbox } from "@wedsync/durable"
 import { Webhook } from "standardwebhooks"
@@ -75,6 +75,9 @@ export class RateWindows {
 }
 
 const OPERATION = "deliver"
+
+/** How long a delivery waits for its endpoint's bulkhead in a burst: 20 more tries, 10 ms apart. */
+const busyWait = Schedule.spaced("10 millis")
 
 const failure = (
   endpoint: Endpoint,
@@ -159,8 +162,16 @@ export const deliver =
             : failure(endpoint, new IntegrationError.Unavailable({ description: "the endpoint could not be reached" }))
         }
       }).pipe(Effect.flatMap((response) => classify(endpoint, response)))
+      // A full bulkhead is the endpoint busy with its own deliveries, not failing: in a burst, wait for its
+      // permits a moment (never longer than BUSY_WAIT) rather than defer the delivery by the schedule's 5 s.
       const outcome = yield* Effect.result(
-        Resilience.protect(send, { service: "webhook_delivery", provider: endpoint.id, operation: OPERATION })
+        Resilience.protect(send, { service: "webhook_delivery", provider: endpoint.id, operation: OPERATION }).pipe(
+          Effect.retry({
+            while: (error: IntegrationError.IntegrationError) => error.reason._tag === "BulkheadFull",
+            schedule: busyWait,
+            times: 20
+          })
+        )
       )
       const now = Date.now()
       if (outcome._tag === "Success") {
