@@ -86,9 +86,9 @@ export interface DurableOptions {
 
 /** `Outbound.handlers`, counting each failed attempt by its reason and whether its endpoint hangs. */
 const counted = (guard: SsrfGuard.Guard, hanging: ReadonlyArray<number>, failures: Record<string, number>) => {
-  const deliver = Outbound.handlers({ guard })["webhook.outbound"]
+  const deliver = Outbound.handlers({ guard })["outbound.deliver"]
   return {
-    "webhook.outbound": (job: Outbox.Job) =>
+    "outbound.deliver": (job: Outbox.Job) =>
       deliver(job).pipe(
         Effect.tapError((error) =>
           Effect.sync(() => {

@@ -38,8 +38,8 @@ import type * as SsrfGuard from "./SsrfGuard.ts"
 
 export type { Disabled, Endpoint }
 
-/** The outbox operation of outbound deliveries. @example `Outbound.OPERATION // "webhook.outbound"` @since 0.1.0 */
-export const OPERATION = "webhook.outbound"
+/** The outbox operation of outbound deliveries (received events are `webhook.<provider>`: no provider name can collide with it). @example `Outbound.OPERATION // "outbound.deliver"` @since 0.1.0 */
+export const OPERATION = "outbound.deliver"
 
 /**
  * What `put` takes: an endpoint's id and URL, its secrets (several while
@@ -260,7 +260,7 @@ const logAlert = (disabled: Disabled) =>
 export const handlers = (
   options: Options
 ): {
-  readonly "webhook.outbound": (
+  readonly "outbound.deliver": (
     job: Outbox.Job
   ) => Effect.Effect<void, IntegrationError.IntegrationError, Resilience.Resilience | Endpoints>
 } => {
