@@ -37,8 +37,8 @@
  *
  * @since 0.1.0
  */
-import { type Config, Effect, Layer, Redacted } from "effect"
-import { AdapterConfig, ConstantTime, IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Effect, type Layer, Redacted } from "effect"
+import { ConstantTime, IntegrationError, WebhookSource } from "@wedsync/core"
 import {
   type ChannelHeaders,
   decodeHeaders,
@@ -172,18 +172,8 @@ export const make = (
         return "problem" in decoded ? Effect.fail(unreadable(decoded.problem)) : Effect.succeed(toEvent(decoded))
       })
     }
-    return Effect.succeed(
-      WebhookSource.WebhookSource.of({
-        provider: PROVIDER,
-        // Nothing thrown while verifying (a lookup's defect included) escapes as a defect.
-        verify: (request) =>
-          Effect.suspend(() => verify(request)).pipe(
-            Effect.catchDefect((defect) =>
-              Effect.fail(unreadable(`unexpected ${AdapterConfig.describeDefect(defect, values)}`))
-            )
-          )
-      })
-    )
+    // Nothing thrown while verifying (a lookup's defect included) escapes as a defect.
+    return Effect.succeed(WebhookSource.guarded(PROVIDER, verify, values))
   })
 
 /**
@@ -198,8 +188,8 @@ export const make = (
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(WebhookSource.WebhookSource, make(options))
+export const layer: (options: Options) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =
+  WebhookSource.layerOf(make)
 
 /**
  * The Google Calendar webhook source with its options read from `Config`.
@@ -213,10 +203,9 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(
-    WebhookSource.WebhookSource,
-    Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config, "webhook.configure"), make)
-  )
+) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> = WebhookSource.layerConfigOf(
+  PROVIDER,
+  make
+)

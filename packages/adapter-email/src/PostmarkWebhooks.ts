@@ -28,8 +28,8 @@
  *
  * @since 0.1.0
  */
-import { type Config, Effect, Layer, Redacted } from "effect"
-import { AdapterConfig, type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Effect, type Layer, Redacted } from "effect"
+import { type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
 import {
   decodeRecord,
   deliveryEvents as decodeDeliveryEvents,
@@ -195,8 +195,8 @@ export const make = (
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(WebhookSource.WebhookSource, make(options))
+export const layer: (options: Options) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =
+  WebhookSource.layerOf(make)
 
 /**
  * The Postmark webhook source with its options read from `Config`.
@@ -210,13 +210,12 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(
-    WebhookSource.WebhookSource,
-    Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config, "webhook.configure"), make)
-  )
+) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> = WebhookSource.layerConfigOf(
+  PROVIDER,
+  make
+)
 
 /**
  * The delivery events in a verified Postmark record: `Delivery` → delivered,

@@ -36,8 +36,8 @@
  *
  * @since 0.1.0
  */
-import { type Config, Duration, Effect, Layer, Redacted, Result, Schema } from "effect"
-import { AdapterConfig, type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Duration, Effect, type Layer, Redacted, Result, Schema } from "effect"
+import { type DeliveryEvent, type IntegrationError, WebhookSource } from "@wedsync/core"
 import { deliveryEvents as decodeDeliveryEvents, Envelope, epochMillis } from "./internal/resendEvents.ts"
 import { decodeSecret, matches, parseTimestamp, signedHeaders } from "./internal/svixSignature.ts"
 import { forged, guarded, misconfigured, unreadable, window } from "./internal/webhookAuth.ts"
@@ -151,8 +151,8 @@ export const make = (
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(WebhookSource.WebhookSource, make(options))
+export const layer: (options: Options) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =
+  WebhookSource.layerOf(make)
 
 /**
  * The Resend webhook source with its options read from `Config`.
@@ -166,13 +166,12 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(
-    WebhookSource.WebhookSource,
-    Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config, "webhook.configure"), make)
-  )
+) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> = WebhookSource.layerConfigOf(
+  PROVIDER,
+  make
+)
 
 /**
  * The delivery events in a verified Resend event: `email.sent` → sent,

@@ -34,7 +34,7 @@
  *
  * @since 0.1.0
  */
-import { type Config, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { type Config, type Layer, Redacted, Result, Schema } from "effect"
 import { AdapterConfig, type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
 import { CloudEvent, callbackStatus, decode, epochMillis, StatusCallback } from "./internal/twilioDelivery.ts"
 import { bodyHashOf, check, signedUrl } from "./internal/twilioSignature.ts"
@@ -224,8 +224,8 @@ const build = (options: Options) =>
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(WebhookSource.WebhookSource, build(options))
+export const layer: (options: Options) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =
+  WebhookSource.layerOf(build)
 
 /**
  * The Twilio webhook source with its options read from `Config` (secrets as `Config.Redacted`).
@@ -239,13 +239,12 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(
-    WebhookSource.WebhookSource,
-    Effect.flatMap(AdapterConfig.unwrap("twilio", config, "webhook.configure"), build)
-  )
+) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> = WebhookSource.layerConfigOf(
+  "twilio",
+  build
+)
 
 /**
  * Turns a verified Twilio event into delivery events: `sent`, `delivered`,

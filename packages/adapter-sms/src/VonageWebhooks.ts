@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { type Config, Duration, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { type Config, Duration, type Layer, Redacted, Result, Schema } from "effect"
 import { AdapterConfig, type DeliveryEvent, IntegrationError, WebhookSource } from "@wedsync/core"
 import { decode, Inbound, isoTime, MessageStatus, Receipt, receiptTime } from "./internal/vonageDelivery.ts"
 import { checkJwt, checkSig, type SmsSignatureMethod, type Window } from "./internal/vonageSignature.ts"
@@ -237,8 +237,8 @@ const build = (options: Options) =>
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(WebhookSource.WebhookSource, build(options))
+export const layer: (options: Options) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =
+  WebhookSource.layerOf(build)
 
 /**
  * The Vonage webhook source with its options read from `Config` (the secret as `Config.Redacted`).
@@ -252,13 +252,12 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(
-    WebhookSource.WebhookSource,
-    Effect.flatMap(AdapterConfig.unwrap("vonage", config, "webhook.configure"), build)
-  )
+) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> = WebhookSource.layerConfigOf(
+  "vonage",
+  build
+)
 
 /**
  * Turns a verified Vonage event into delivery events. Messages API:

@@ -35,7 +35,7 @@
  *
  * @since 0.1.0
  */
-import { type Config, Duration, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { type Config, Duration, Effect, type Layer, Redacted, Result, Schema } from "effect"
 import { AdapterConfig, IntegrationError, WebhookSource } from "@wedsync/core"
 import {
   ChargeObject,
@@ -155,18 +155,8 @@ export const make = (
       if (!matches(secrets, header, request.body)) return Effect.fail(forged("no v1 signature matches"))
       return decode(request)
     }
-    return Effect.succeed(
-      WebhookSource.WebhookSource.of({
-        provider: PROVIDER,
-        // Nothing thrown while verifying escapes as a defect.
-        verify: (request) =>
-          Effect.suspend(() => verify(request)).pipe(
-            Effect.catchDefect((defect) =>
-              Effect.fail(unreadable(`unexpected ${AdapterConfig.describeDefect(defect, secrets)}`))
-            )
-          )
-      })
-    )
+    // Nothing thrown while verifying escapes as a defect.
+    return Effect.succeed(WebhookSource.guarded(PROVIDER, verify, secrets))
   })
 
 /**
@@ -178,8 +168,8 @@ export const make = (
  * ```
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(WebhookSource.WebhookSource, make(options))
+export const layer: (options: Options) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =
+  WebhookSource.layerOf(make)
 
 /**
  * The Stripe webhook source with its options read from `Config`.
@@ -193,10 +183,9 @@ export const layer = (options: Options): Layer.Layer<WebhookSource.WebhookSource
  * ```
  * @since 0.1.0
  */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<Options>
-): Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> =>
-  Layer.effect(
-    WebhookSource.WebhookSource,
-    Effect.flatMap(AdapterConfig.unwrap(PROVIDER, config, "webhook.configure"), make)
-  )
+) => Layer.Layer<WebhookSource.WebhookSource, IntegrationError.IntegrationError> = WebhookSource.layerConfigOf(
+  PROVIDER,
+  make
+)

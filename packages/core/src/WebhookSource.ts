@@ -24,7 +24,8 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema, type SchemaIssue } from "effect"
+import { type Config, Context, Effect, Layer, Schema, type SchemaIssue } from "effect"
+import * as AdapterConfig from "./AdapterConfig.ts"
 import * as IntegrationErrors from "./IntegrationError.ts"
 import type { IntegrationError } from "./IntegrationError.ts"
 import { EpochMillis, NonEmptyString } from "./Fields.ts"
@@ -147,3 +148,68 @@ export const payloadInvalid = (
 
 // Schema's messages quote the value they got ("Expected string, got 42"); a payload may carry personal data.
 const withoutValue = (message: string): string => message.replace(/, got [\s\S]*$/, "")
+
+/**
+ * A source from its `verify`, with the port's promise kept for it: nothing
+ * thrown while verifying (a parser's defect, a lookup's) escapes as a
+ * defect; it is refused as `PayloadInvalid`, with the `secrets` scrubbed
+ * from its description.
+ *
+ * @example
+ * ```ts
+ * const source = WebhookSource.guarded("stripe", (request) => verifySignature(request), [secret])
+ * ```
+ * @since 0.1.0
+ */
+export const guarded = (
+  provider: string,
+  verify: (request: WebhookRequest) => Effect.Effect<WebhookEvent, IntegrationError>,
+  secrets: ReadonlyArray<string> = []
+): WebhookSource["Service"] =>
+  WebhookSource.of({
+    provider,
+    verify: (request) =>
+      Effect.suspend(() => verify(request)).pipe(
+        Effect.catchDefect((defect) =>
+          Effect.fail(
+            IntegrationErrors.make(
+              provider,
+              "webhook",
+              new IntegrationErrors.PayloadInvalid({
+                description: `unexpected ${AdapterConfig.describeDefect(defect, secrets)}`
+              })
+            )
+          )
+        )
+      )
+  })
+
+/**
+ * A source's `layer` from its `make`.
+ *
+ * @example
+ * ```ts
+ * export const layer = WebhookSource.layerOf(make)
+ * ```
+ * @since 0.1.0
+ */
+export const layerOf =
+  <O>(make: (options: O) => Effect.Effect<WebhookSource["Service"], IntegrationError>) =>
+  (options: O): Layer.Layer<WebhookSource, IntegrationError> =>
+    Layer.effect(WebhookSource, make(options))
+
+/**
+ * A source's `layerConfig` from its `make`: its options read from `Config`,
+ * a value that cannot be read failing as the provider's `Misconfigured`
+ * (operation `webhook.configure`).
+ *
+ * @example
+ * ```ts
+ * export const layerConfig = WebhookSource.layerConfigOf("stripe", make)
+ * ```
+ * @since 0.1.0
+ */
+export const layerConfigOf =
+  <O>(provider: string, make: (options: O) => Effect.Effect<WebhookSource["Service"], IntegrationError>) =>
+  (config: Config.Wrap<O>): Layer.Layer<WebhookSource, IntegrationError> =>
+    Layer.effect(WebhookSource, Effect.flatMap(AdapterConfig.unwrap(provider, config, "webhook.configure"), make))

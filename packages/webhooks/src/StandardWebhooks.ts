@@ -41,7 +41,7 @@
  */
 import { Duration, Effect, Layer, Result, Schema } from "effect"
 import type { Redacted } from "effect"
-import { AdapterConfig, IntegrationError, WebhookSource } from "@wedsync/core"
+import { IntegrationError, WebhookSource } from "@wedsync/core"
 import { checkOptions, type Checked } from "./internal/standardWebhooksOptions.ts"
 import { matches, parseTimestamp, signedHeaders } from "./internal/standardWebhooksSignature.ts"
 
@@ -202,15 +202,7 @@ const source = <A>(checked: Checked<A>): WebhookSource.WebhookSource["Service"] 
     }
     return decode(checked, request.body, { id, timestamp: seconds })
   }
-  return WebhookSource.WebhookSource.of({
-    provider,
-    verify: (request) =>
-      Effect.suspend(() => verify(request)).pipe(
-        Effect.catchDefect((defect) =>
-          Effect.fail(unreadable(provider, `unexpected ${AdapterConfig.describeDefect(defect, secrets)}`))
-        )
-      )
-  })
+  return WebhookSource.guarded(provider, (request) => Effect.suspend(() => verify(request)), secrets)
 }
 
 /**

@@ -8,7 +8,7 @@
  * @internal
  */
 import { Effect, Result } from "effect"
-import { AdapterConfig, IntegrationError, WebhookSource } from "@wedsync/core"
+import { type AdapterConfig, IntegrationError, WebhookSource } from "@wedsync/core"
 
 /** @internal */
 export const fromVerify = (
@@ -16,21 +16,14 @@ export const fromVerify = (
   verify: (request: WebhookSource.WebhookRequest) => WebhookSource.WebhookEvent | IntegrationError.IntegrationError,
   secrets: ReadonlyArray<string> = []
 ): WebhookSource.WebhookSource["Service"] =>
-  WebhookSource.WebhookSource.of({
+  WebhookSource.guarded(
     provider,
-    verify: (request) =>
-      Effect.suspend(() => {
-        const result = verify(request)
-        return IntegrationError.isIntegrationError(result) ? Effect.fail(result) : Effect.succeed(result)
-      }).pipe(
-        Effect.catchDefect((defect) => {
-          const description = `unexpected ${AdapterConfig.describeDefect(defect, secrets)}`
-          return Effect.fail(
-            IntegrationError.make(provider, "webhook", new IntegrationError.PayloadInvalid({ description }))
-          )
-        })
-      )
-  })
+    (request) => {
+      const result = verify(request)
+      return IntegrationError.isIntegrationError(result) ? Effect.fail(result) : Effect.succeed(result)
+    },
+    secrets
+  )
 
 /**
  * The service `make` builds, once `check` passes; else `check`'s
