@@ -221,6 +221,19 @@ describe("Outbound delivery", () => {
     expect(letter.attempts).toBe(1)
   })
 
+  it("keeps to an endpoint's rate, delivering the rest once its second has passed", async () => {
+    await put("rated", "/rated", { ratePerSecond: 2 })
+    const started = Date.now()
+    for (let i = 0; i < 4; i++) await publish("rated", `evt_rated_${i}`)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(at("/rated").length).toBeLessThanOrEqual(2)
+    await until(() => at("/rated").length === 4)
+    const times = at("/rated").map((entry) => entry.at)
+    // the third and fourth waited for the next second
+    expect(Math.max(...times) - started).toBeGreaterThanOrEqual(900)
+    expect(new Set(at("/rated").map((entry) => entry.headers["webhook-id"])).size).toBe(4)
+  })
+
   it("never lets hanging endpoints delay a healthy one", async () => {
     for (const id of ["hang_a", "hang_b", "hang_c"]) {
       answers.set(`/${id}`, () => "hang")
