@@ -117,7 +117,8 @@ export const protectOn = <A, R>(
     guard,
     effect,
     now + (within === undefined || within > own ? own : within),
-    options.idempotent === true
+    options.idempotent === true,
+    now
   )
 }
 
