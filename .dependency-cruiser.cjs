@@ -7,7 +7,8 @@
 //   3. adapter-*                 provider adapters                         (core only)
 //   4. webhooks, ops             (core, durable, notifications; not adapters)
 //   5. testkit, test-fixtures    test support (core, durable, notifications, each other)
-//   6. apps/*                    anything
+//   6. integrations              the Promise facade (every package above; no test support)
+//   7. apps/*                    anything
 // The tier rules cover src/ only: a package's tests, benches and fixtures may use
 // test support from higher tiers. Everywhere (src, tests, apps): no cycles, no
 // reaching into another package's internal/, no adapter importing another adapter.
@@ -31,7 +32,8 @@ const SAME_PACKAGE = "^(packages/$1/|@wedsync/$1(/|$))"
 const ADAPTERS = "^(packages/adapter-[^/]+/|@wedsync/adapter-)"
 // how type-only imports show up (see scripts/depcruise-typescript.mjs and exoticRequireStrings below)
 const TYPE_ONLY = "exotic-require"
-const TIERED = "^packages/(core|durable|notifications|payments|adapter-[^/]+|webhooks|ops|testkit|test-fixtures)/"
+const TIERED =
+  "^packages/(core|durable|notifications|payments|adapter-[^/]+|webhooks|ops|testkit|test-fixtures|integrations)/"
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -118,6 +120,20 @@ module.exports = {
       severity: "error",
       from: { path: "^packages/(testkit|test-fixtures)/src/" },
       to: { path: WORKSPACE, pathNot: packages("core", "durable", "notifications", "testkit", "test-fixtures") }
+    },
+    {
+      name: "tier-integrations-imports-no-test-support-or-app",
+      comment:
+        "integrations is the top tier: the Promise facade wires core, durable, notifications, " +
+        "payments, webhooks and the adapters together for services that do not use Effect. Its src " +
+        "ships to production, so it must not import testkit or test-fixtures (simulators, probes), " +
+        "nor an app.",
+      severity: "error",
+      from: { path: "^packages/integrations/src/" },
+      to: {
+        path: WORKSPACE,
+        pathNot: [packages("core", "durable", "notifications", "payments", "webhooks", "integrations"), ADAPTERS]
+      }
     },
     {
       name: "tier-every-package-has-a-tier",
