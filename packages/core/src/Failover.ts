@@ -224,51 +224,54 @@ export const run = <S extends Port, A, R>(
         }
         return step(index + 1)
       }
-      return Effect.matchCauseEffect(callOf(resilience, plan.service, service, operation, use, remaining), {
-        onSuccess: (value) => {
-          attempts.push({
-            provider: service.provider,
-            outcome: "success",
-            durationMillis: clock.currentTimeMillisUnsafe() - startedAt
-          })
-          return Effect.succeed({ value, provider: service.provider, attempts })
-        },
-        onFailure: (cause) =>
-          asProviderFailure(cause, service.provider, operation, (error) => {
-            lastError = error
-            const failed = failedAttempt(service.provider, error, clock.currentTimeMillisUnsafe() - startedAt)
-            if (lastStep(error)) {
-              attempts.push(failed)
-              return Effect.fail(exhausted(plan, operation, attempts, error))
-            }
-            const next = () => {
-              if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
-              return step(index + 1)
-            }
-            if (!error.maybeSent || service instanceof BrokenStep) {
-              attempts.push(failed)
-              return next()
-            }
-            // It may have been sent: find out before repeating it anywhere.
-            return Effect.flatMap(
-              resolving(resilience, plan.service, service, operation, error, startedAt, deadline, options),
-              (resolution) => {
-                attempts.push({ ...failed, resolution: MaybeSent.outcomeOf(resolution) })
-                if (resolution._tag === "Found") {
-                  return Effect.succeed({ value: resolution.value, provider: service.provider, attempts })
-                }
-                const table = fiber.getRef(MaybeSent.Policy)
-                const decision = options?.whenUnresolved ?? MaybeSent.decide(table, weddingOf(fiber))
-                const allowed = options?.maxDuplicates ?? table.maxDuplicates
-                if (decision === "hold" || unresolved >= allowed) {
-                  return Effect.fail(exhausted(plan, operation, attempts, error))
-                }
-                unresolved++
+      return Effect.matchCauseEffect(
+        callOf(resilience, plan.service, service, operation, use, remaining, undefined, startedAt),
+        {
+          onSuccess: (value) => {
+            attempts.push({
+              provider: service.provider,
+              outcome: "success",
+              durationMillis: clock.currentTimeMillisUnsafe() - startedAt
+            })
+            return Effect.succeed({ value, provider: service.provider, attempts })
+          },
+          onFailure: (cause) =>
+            asProviderFailure(cause, service.provider, operation, (error) => {
+              lastError = error
+              const failed = failedAttempt(service.provider, error, clock.currentTimeMillisUnsafe() - startedAt)
+              if (lastStep(error)) {
+                attempts.push(failed)
+                return Effect.fail(exhausted(plan, operation, attempts, error))
+              }
+              const next = () => {
+                if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
+                return step(index + 1)
+              }
+              if (!error.maybeSent || service instanceof BrokenStep) {
+                attempts.push(failed)
                 return next()
               }
-            )
-          })
-      })
+              // It may have been sent: find out before repeating it anywhere.
+              return Effect.flatMap(
+                resolving(resilience, plan.service, service, operation, error, startedAt, deadline, options),
+                (resolution) => {
+                  attempts.push({ ...failed, resolution: MaybeSent.outcomeOf(resolution) })
+                  if (resolution._tag === "Found") {
+                    return Effect.succeed({ value: resolution.value, provider: service.provider, attempts })
+                  }
+                  const table = fiber.getRef(MaybeSent.Policy)
+                  const decision = options?.whenUnresolved ?? MaybeSent.decide(table, weddingOf(fiber))
+                  const allowed = options?.maxDuplicates ?? table.maxDuplicates
+                  if (decision === "hold" || unresolved >= allowed) {
+                    return Effect.fail(exhausted(plan, operation, attempts, error))
+                  }
+                  unresolved++
+                  return next()
+                }
+              )
+            })
+        }
+      )
     }
     return step(startOf(resilience, plan, attempts))
   })

@@ -143,7 +143,8 @@ describe("a plan's deadline on the real clock", () => {
       // Read after the deadline was made: what is left by this count is never less than the deadline's own.
       const startedAt = performance.now()
       let checks = 0
-      while (performance.now() - startedAt < 35) {
+      // Until past the deadline and at least five checks: a loaded machine may let one 1 ms sleep take 35 ms.
+      while (performance.now() - startedAt < 35 || checks < 5) {
         const remaining = deadline.remaining()
         const reallyLeft = 30 - (performance.now() - startedAt)
         assert.isTrue(Number.isInteger(remaining))
@@ -151,7 +152,6 @@ describe("a plan's deadline on the real clock", () => {
         checks++
         yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
       }
-      assert.isAtLeast(checks, 5)
       assert.isAtMost(deadline.remaining(), 0)
     })
   )

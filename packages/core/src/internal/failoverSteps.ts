@@ -11,6 +11,7 @@ import { fromDefect } from "../AdapterConfig.ts"
 import * as IntegrationError from "../IntegrationError.ts"
 import type * as Policy from "../Policy.ts"
 import type { Resilience } from "../Resilience.ts"
+import { engineOf, protectOn } from "./service.ts"
 
 /**
  * A provider whose layer failed to build with `error` (its provider's
@@ -75,11 +76,17 @@ export const callOf = <S extends { readonly provider: string }, A, R>(
   operation: string,
   use: (service: S) => Effect.Effect<A, IntegrationError.IntegrationError, R>,
   withinMillis?: number,
-  idempotent?: boolean
-): Effect.Effect<A, IntegrationError.IntegrationError, R> =>
-  step instanceof BrokenStep
-    ? Effect.fail(step.error)
-    : resilience.protect(use(step), { service, provider: step.provider, operation, withinMillis, idempotent })
+  idempotent?: boolean,
+  now?: number
+): Effect.Effect<A, IntegrationError.IntegrationError, R> => {
+  if (step instanceof BrokenStep) return Effect.fail(step.error)
+  const options = { service, provider: step.provider, operation, withinMillis, idempotent }
+  const engine = engineOf(resilience)
+  // On the engine directly, with the step's own reading of the clock: the hot path reads it once.
+  return engine === undefined
+    ? resilience.protect(use(step), options)
+    : Effect.withFiber((fiber) => protectOn(engine, fiber, use(step), options, now))
+}
 
 /**
  * The error a plan whose deadline passed before `provider`'s step stands

@@ -106,10 +106,12 @@ export const protectOn = <A, R>(
   engine: Engine,
   fiber: Fiber.Fiber<unknown, unknown>,
   effect: Effect.Effect<A, IntegrationError.IntegrationError, R>,
-  options: ProtectOptions
+  options: ProtectOptions,
+  // The caller's reading of the clock in this same synchronous step, when it has one.
+  knownNow?: number
 ): Effect.Effect<A, IntegrationError.IntegrationError, R> => {
   const guard = engine.guard(options.service, options.provider, options.operation, options.circuit)
-  const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+  const now = knownNow ?? fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
   const own = options.deadlineMillis ?? guard.state.policy.timeoutMillis
   const within = options.withinMillis
   return run(
