@@ -5,7 +5,8 @@
 //   2. durable                   stores, outbox, dead letters             (core)
 //   3. notifications, payments   (core, durable; not each other)
 //   3. adapter-*                 provider adapters                         (core only)
-//   4. webhooks, ops             (core, durable, notifications; not adapters)
+//   4. webhooks                  (core, durable, notifications; not adapters)
+//   5. ops                       (core, durable, notifications, payments, webhooks; not adapters)
 //   5. testkit, test-fixtures    test support (core, durable, notifications, each other)
 //   6. integrations              the Promise facade (every package above; no test support)
 //   7. apps/*                    anything
@@ -103,13 +104,27 @@ module.exports = {
       to: { path: WORKSPACE, pathNot: [packages("core"), SAME_PACKAGE, ADAPTERS] }
     },
     {
-      name: "tier-webhooks-ops-import-only-core-durable-notifications",
+      name: "tier-webhooks-imports-only-core-durable-notifications",
       comment:
-        "webhooks and ops sit above core, durable and notifications and work on ports, never on a " +
-        "concrete adapter; nor on test support, on each other or on an app.",
+        "webhooks sits above core, durable and notifications and works on ports, never on a " +
+        "concrete adapter; nor on test support, on ops or on an app.",
       severity: "error",
-      from: { path: "^packages/(webhooks|ops)/src/" },
+      from: { path: "^packages/(webhooks)/src/" },
       to: { path: WORKSPACE, pathNot: [packages("core", "durable", "notifications"), SAME_PACKAGE] }
+    },
+    {
+      name: "tier-ops-imports-no-adapter-test-support-or-app",
+      comment:
+        "ops is the operator's view of every package below it (its admin API lists webhooks' quarantine, " +
+        "outbound endpoints and watchdog timelines, payments' and notifications' dead letters), so it may " +
+        "import core, durable, notifications, payments and webhooks; never a concrete adapter (alerts go " +
+        "out through core's ports), test support, the facade or an app.",
+      severity: "error",
+      from: { path: "^packages/(ops)/src/" },
+      to: {
+        path: WORKSPACE,
+        pathNot: [packages("core", "durable", "notifications", "payments", "webhooks"), SAME_PACKAGE]
+      }
     },
     {
       name: "tier-test-support-imports-no-adapter-or-app",

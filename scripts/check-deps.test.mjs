@@ -155,7 +155,7 @@ const expected = [
   ],
   ["tier-adapter-imports-only-core", "packages/adapter-sms/src/index.ts", "packages/testkit/src/index.ts"],
   [
-    "tier-webhooks-ops-import-only-core-durable-notifications",
+    "tier-webhooks-imports-only-core-durable-notifications",
     "packages/webhooks/src/index.ts",
     "packages/adapter-sms/src/index.ts"
   ],
