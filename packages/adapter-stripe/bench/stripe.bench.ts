@@ -3,8 +3,10 @@
  * the Stripe simulator (in a process of its own, `simulator.ts`), in the same
  * run, warm, on the same calls. The raw SDK is built with the adapter's own
  * settings (retries off, the same timeout, telemetry off), so the difference
- * is what the adapter adds: the Effect run, `Wire.track`, the abort scope and
- * timer, mapping to core's models. Target: under 5 % of the raw call.
+ * is what the adapter adds (the Effect run, `Wire.track`, the abort scope and
+ * timer, mapping to core's models) and what it takes away (the SDK's per-call
+ * stack capture, which the adapter turns off: see README "Overhead").
+ * Target: under 5 % of the raw call.
  *
  * Printed: a control pair (the raw call against a second raw SDK: the noise
  * floor of this machine), each pair's median ratio over paired rounds, and
