@@ -13,7 +13,8 @@
  * 3. On Node 22 and Node 24 (both installed from the npm registry into
  *    ~/.cache/wedsync-ci/node-<version>, as .ci/run installs Node 24): imports
  *    every export of every package, then runs smoke.mjs (a notification
- *    through @wedsync/integrations, a signed and a forged Stripe webhook).
+ *    through @wedsync/integrations, a signed and a forged Stripe webhook) and
+ *    contracts.mjs (every adapter's contract suite, as published).
  * 4. `next build` and `next start` a Next.js App Router app (no
  *    transpilePackages) and POSTs to its notify and Stripe webhook routes.
  *
@@ -558,7 +559,8 @@ const main = async () => {
       const imported = await attempt(`node ${version}: imports`, script("imports.mjs"))
       const smoked = await attempt(`node ${version}: smoke`, script("smoke.mjs"))
       if (smoked) expectedEmails++
-      const bad = [imported ? [] : ["imports"], smoked ? [] : ["smoke"]].flat()
+      const contracts = await attempt(`node ${version}: contracts`, script("contracts.mjs"))
+      const bad = [imported ? [] : ["imports"], smoked ? [] : ["smoke"], contracts ? [] : ["contracts"]].flat()
       summary.push(`node ${version} ${bad.length === 0 ? "ok" : `FAILED (${bad.join(", ")})`}`)
     }
 
