@@ -52,7 +52,7 @@ import { Cause, Clock, Context, Duration, Effect, Layer, Schema, type Scope } fr
 import { PersistedQueue } from "effect/persistence"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Internal from "./internal/job.ts"
-import { fresh, restored } from "./internal/job.ts"
+import { fresh, plainJob, restored } from "./internal/job.ts"
 import { laneNames } from "./internal/outbox.ts"
 import type * as Run from "./internal/run.ts"
 import { afterEarlierFailure, attach, jobOf, put, queuesOf, runOne } from "./internal/run.ts"
@@ -191,8 +191,10 @@ const makeOutbox = (options: Options) =>
     // Claims beyond maxClaims are caught by the worker and dead-lettered; the queue's own limit is only a backstop.
     const make = (name: string) => PersistedQueue.make({ name, schema: Schema.Unknown, maxAttempts: maxClaims + 5 })
     const lanes = { critical: yield* make(names.critical), standard: yield* make(names.standard) }
-    const offerAs = ({ delayMillis, failedWith, ...input }: JobInput, correlationId: string) =>
-      Effect.flatMap(decodeJob({ ...input, correlationId }), (job) => {
+    const offerAs = ({ delayMillis, failedWith, ...input }: JobInput, correlationId: string) => {
+      const fields = { ...input, correlationId }
+      const plain = plainJob(fields)
+      return Effect.flatMap(plain === undefined ? decodeJob(fields) : Effect.succeed(plain), (job) => {
         const delay = Math.max(0, delayMillis ?? 0)
         if (failedWith === undefined) return put(lanes, fresh(job, 0), delay)
         // Still under its business key, so offering the same work again is ignored.
@@ -200,6 +202,7 @@ const makeOutbox = (options: Options) =>
           put(lanes, afterEarlierFailure(fresh(job, 0), failedWith, now), delay, job.id)
         )
       })
+    }
     const offer = (input: JobInput) =>
       input.correlationId === undefined
         ? Effect.flatMap(Correlation.current, (current) => offerAs(input, current ?? Correlation.make()))

@@ -61,6 +61,7 @@ import { Duration, Effect, Layer, Option, type Scope, Semaphore } from "effect"
 import { Reactivity } from "effect/reactivity"
 import { SqlClient, SqlError, Statement } from "effect/sql"
 import * as Connection from "./internal/sqlite/connection.ts"
+import * as Checkpointer from "./internal/sqlite/checkpointer.ts"
 import * as GroupCommit from "./internal/sqlite/groupCommit.ts"
 import * as OpenFailure from "./internal/sqlite/openFailure.ts"
 
@@ -90,6 +91,15 @@ export interface Options {
    * COMMIT (default `true`); each still succeeds only once committed.
    */
   readonly groupCommit?: boolean | undefined
+  /**
+   * Where WAL checkpoints run (default `"background"`): a worker thread with
+   * its own connection checkpoints every 100 ms, so that no COMMIT stops the
+   * event loop to copy the log into the database and fsync it (the
+   * connection still checkpoints itself if the log passes about 40 MB).
+   * `"inline"`: SQLite's own, inside the COMMIT that takes the log past 1000
+   * pages. Either way a commit is as durable as `synchronous` says.
+   */
+  readonly checkpoint?: "background" | "inline" | undefined
   /** Prepared statements kept per connection (default 200). */
   readonly prepareCacheSize?: number | undefined
   /** Extra attributes on every `sql.execute` span. */
@@ -119,6 +129,26 @@ const busyTimeoutMillis = (input: Duration.Input): Effect.Effect<number, SqlErro
       )
 }
 
+const autocheckpoint = (connection: Connection.Connection, pages: number) =>
+  Effect.asVoid(connection.executeUnprepared(`PRAGMA wal_autocheckpoint = ${pages}`, [], undefined))
+
+// The connection checkpoints only past the backstop while the thread does it; should the thread fail, as SQLite would.
+const backgroundCheckpoints = (connection: Connection.Connection, options: Options) =>
+  Effect.andThen(
+    autocheckpoint(connection, Checkpointer.backstopPages),
+    Checkpointer.start(
+      { filename: options.filename, synchronous: options.synchronous ?? "NORMAL", intervalMillis: 100 },
+      (cause) => {
+        Effect.runFork(
+          Effect.andThen(
+            Effect.ignore(autocheckpoint(connection, 1000)),
+            Effect.logWarning(`Sqlite: the checkpoint thread stopped; checkpoints run on commit: ${String(cause)}`)
+          )
+        )
+      }
+    )
+  )
+
 const open = (
   options: Options,
   inMemory: boolean
@@ -138,6 +168,9 @@ const open = (
       }),
       (connection) => Effect.sync(connection.close)
     )
+    if (!inMemory && options.readonly !== true && options.checkpoint !== "inline") {
+      yield* backgroundCheckpoints(connection, options)
+    }
     const acquirers = SqlClient.makeSqliteAcquirers({
       connection: Effect.succeed(connection),
       semaphore: yield* Semaphore.make(1),

@@ -17,7 +17,9 @@
  * - `route-sqlite` / `route-postgres`: `Inbound.route` on Effect's
  *   `HttpRouter` over `@effect/platform-node`'s `NodeHttpServer`, the inbox on
  *   SQLite (a file in a temp dir, the durable defaults: WAL,
- *   `synchronous=NORMAL`, group commit) or PostgreSQL (a fresh schema);
+ *   `synchronous=NORMAL`, group commit, checkpoints on a background thread)
+ *   or PostgreSQL (a fresh schema); `route-sqlite-inline` is `route-sqlite`
+ *   with SQLite's own checkpoints, inside a COMMIT on the event loop;
  * - `web-sqlite`: `Inbound.webHandler` behind `node:http`, each request
  *   turned into a Web `Request` as a Next.js server does.
  *
@@ -85,6 +87,12 @@ const catalogue: ReadonlyArray<Row> = [
     server: "route",
     load: "stream",
     inbox: { _tag: "sqlite", sqlite: { groupCommit: false } }
+  },
+  {
+    name: "route-sqlite-inline",
+    server: "route",
+    load: "stream",
+    inbox: { _tag: "sqlite", sqlite: { checkpoint: "inline" } }
   },
   { name: "route-sqlite-semi32", server: "route", load: "stream", inbox: sqlite, node: ["--max-semi-space-size=32"] }
 ]

@@ -100,6 +100,26 @@ export type Source =
   | Effect.Effect<WebhookSource.WebhookSource["Service"], IntegrationError.IntegrationError>
 
 /**
+ * A source that splits its work in two, as core's `WebhookSource` plus two
+ * members: `identify` (the signature, then only the id, type and time: what
+ * the 2xx needs) runs before the answer, and the inbox keeps the request
+ * once; `decode` (the whole event from a stored request, no signature check)
+ * runs in {@link worker}, which must be given the source (`sources`). A body
+ * that does not decode there is dead-lettered with the field named, never
+ * retried. A plain source is verified and decoded before the 2xx.
+ *
+ * @example
+ * ```ts
+ * const source: Inbound.TwoStepSource = { ...stripe, identify: verifyAndReadId, decode: decodeEvent }
+ * ```
+ * @since 0.1.0
+ */
+export type TwoStepSource = WebhookSource.WebhookSource["Service"] & Processing.TwoStep
+
+/** What a {@link TwoStepSource}'s `identify` returns. @example `{ id: "evt_1", type: "payment_intent.succeeded" }` @since 0.1.0 */
+export type Identified = Processing.Identified
+
+/**
  * The outbox operation that processes `provider`'s events.
  *
  * @example
@@ -193,9 +213,12 @@ export type Handlers = Processing.Handlers
  */
 export const worker = <const H extends Handlers>(
   handlers: H,
-  options?: Outbox.WorkerOptions
+  options?: Outbox.WorkerOptions & {
+    /** The {@link TwoStepSource}s whose events the inbox keeps undecoded: their `decode` runs here. */
+    readonly sources?: ReadonlyArray<WebhookSource.WebhookSource["Service"]> | undefined
+  }
 ): Effect.Effect<void, never, Outbox.Outbox | DeadLetters.DeadLetters | Scope.Scope | Processing.ServicesOf<H>> =>
-  Outbox.worker(Processing.outboxHandlers(handlers), options) as Effect.Effect<
+  Outbox.worker(Processing.outboxHandlers(handlers, options?.sources), options) as Effect.Effect<
     void,
     never,
     Outbox.Outbox | DeadLetters.DeadLetters | Scope.Scope | Processing.ServicesOf<H>

@@ -52,6 +52,53 @@ export class Job extends Schema.Class<Job>("@wedsync/durable/Outbox/Job")({
   relevantUntil: Schema.optional(EpochMillis)
 }) {}
 
+const serviceTypes: ReadonlySet<unknown> = new Set(Policy.ServiceType.literals)
+
+const nonEmpty = (value: unknown): value is string => typeof value === "string" && value.length > 0
+
+/**
+ * The job of an offer whose input is plainly valid, built without running the
+ * `Job` schema: non-empty id, operation and correlation id, a known service,
+ * `critical` absent or a boolean, the wedding absent or already a decoded
+ * `Wedding`, and none of the deadline fields (those are decoded). Anything
+ * else is `undefined`, and the offer decodes it with the schema, which names
+ * what is wrong. An offer is on every inbound webhook's path, and the decode
+ * was a visible share of it.
+ *
+ * @internal
+ */
+export const plainJob = (input: {
+  readonly id: unknown
+  readonly service: unknown
+  readonly operation: unknown
+  readonly payload: unknown
+  readonly correlationId: unknown
+  readonly wedding?: unknown
+  readonly critical?: unknown
+  readonly mustArriveBy?: unknown
+  readonly late?: unknown
+  readonly relevantUntil?: unknown
+}): Job | undefined => {
+  if (!nonEmpty(input.id) || !nonEmpty(input.operation) || !nonEmpty(input.correlationId)) return undefined
+  if (!serviceTypes.has(input.service)) return undefined
+  if (input.critical !== undefined && typeof input.critical !== "boolean") return undefined
+  if (input.wedding !== undefined && !(input.wedding instanceof WeddingContext.Wedding)) return undefined
+  if (input.mustArriveBy !== undefined || input.late !== undefined || input.relevantUntil !== undefined)
+    return undefined
+  return new Job(
+    {
+      id: input.id,
+      service: input.service as Policy.ServiceType,
+      operation: input.operation,
+      payload: input.payload,
+      correlationId: input.correlationId,
+      ...(input.wedding === undefined ? {} : { wedding: input.wedding }),
+      ...(input.critical === undefined ? {} : { critical: input.critical })
+    },
+    { disableChecks: true }
+  )
+}
+
 /** A job between attempts: what happened to it so far travels with it through the store. @internal */
 export const Envelope = Schema.Struct({
   job: Job,

@@ -9,7 +9,7 @@
  * @internal
  */
 import { ByteSize, Effect, Option } from "effect"
-import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { HttpIncomingMessage, type HttpServerError, type HttpServerRequest } from "effect/http"
 import { WebhookSource } from "@wedsync/core"
 
 /** Where the public URL and the sender's address come from. @internal */
@@ -94,51 +94,87 @@ export const headersOf = (request: HttpServerRequest.HttpServerRequest): Record<
   return headers
 }
 
+const bodyError = (limit: number) => (error: HttpServerError.HttpServerError) =>
+  Effect.fail<Unreadable>(
+    error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+      ? { _tag: "TooLarge", limit }
+      : { _tag: "Aborted" }
+  )
+
+/**
+ * The URL of a delivery, remembered for the last few distinct request lines:
+ * a provider posts to one path, and parsing it with `URL` on every delivery
+ * was a visible cost. Kept only for the plain case (no public URL, no
+ * forwarding headers, a path from a Node server); the key is the Host header
+ * and the path, which are all the URL is built from there.
+ */
+const urls = new Map<string, string>()
+const urlCacheSize = 256
+
+const cachedUrlOf = (request: HttpServerRequest.HttpServerRequest, addressing: Addressing): string => {
+  if (
+    addressing.publicUrl !== undefined ||
+    addressing.trustForwardedHeaders === true ||
+    !request.originalUrl.startsWith("/")
+  ) {
+    return urlOf(request, addressing)
+  }
+  const key = `${request.headers.host ?? ""} ${request.originalUrl}`
+  const known = urls.get(key)
+  if (known !== undefined) return known
+  const url = urlOf(request, addressing)
+  if (urls.size >= urlCacheSize) urls.clear()
+  urls.set(key, url)
+  return url
+}
+
 /**
  * Reads the body under `limit` bytes and builds the `WebhookRequest`.
  *
  * @internal
  */
-export const read = (
-  request: HttpServerRequest.HttpServerRequest,
+export const reader = (
   limit: number,
-  addressing: Addressing,
+  addressing: Addressing
+): ((
+  request: HttpServerRequest.HttpServerRequest,
   receivedAt: number
-): Effect.Effect<WebhookSource.WebhookRequest, Unreadable> => {
-  const declared = Number(request.headers["content-length"])
-  if (Number.isFinite(declared) && declared > limit) return Effect.fail({ _tag: "TooLarge", limit })
-  return request.arrayBuffer.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit)),
-    Effect.mapError(
-      (error): Unreadable =>
-        error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
-          ? { _tag: "TooLarge", limit }
-          : { _tag: "Aborted" }
-    ),
-    Effect.flatMap((bytes) => {
-      // A body past the limit that declared no length, on a platform that reads it whole.
-      if (bytes.byteLength > limit) return Effect.fail<Unreadable>({ _tag: "TooLarge", limit })
-      let body: string
-      try {
-        body = utf8.decode(bytes)
-      } catch {
-        return Effect.fail<Unreadable>({ _tag: "NotUtf8", bytes: new Uint8Array(bytes) })
+) => Effect.Effect<WebhookSource.WebhookRequest, Unreadable>) => {
+  const maxBodySize = ByteSize.bytes(limit)
+  const failed = bodyError(limit)
+  return (request, receivedAt) => {
+    const declared = Number(request.headers["content-length"])
+    if (Number.isFinite(declared) && declared > limit) return Effect.fail({ _tag: "TooLarge", limit })
+    return Effect.matchEffect(
+      Effect.provideService(request.arrayBuffer, HttpIncomingMessage.MaxBodySize, maxBodySize),
+      {
+        onFailure: failed,
+        onSuccess: (bytes) => {
+          // A body past the limit that declared no length, on a platform that reads it whole.
+          if (bytes.byteLength > limit) return Effect.fail<Unreadable>({ _tag: "TooLarge", limit })
+          let body: string
+          try {
+            body = utf8.decode(bytes)
+          } catch {
+            return Effect.fail<Unreadable>({ _tag: "NotUtf8", bytes: new Uint8Array(bytes) })
+          }
+          const remoteAddress = remoteAddressOf(request, addressing)
+          return Effect.succeed(
+            new WebhookSource.WebhookRequest(
+              {
+                method: request.method,
+                url: cachedUrlOf(request, addressing),
+                headers: headersOf(request),
+                body,
+                ...(remoteAddress === undefined ? {} : { remoteAddress }),
+                receivedAt
+              },
+              // Built here from a request already read: strings and a number, nothing to check again.
+              { disableChecks: true }
+            )
+          )
+        }
       }
-      const remoteAddress = remoteAddressOf(request, addressing)
-      return Effect.succeed(
-        new WebhookSource.WebhookRequest(
-          {
-            method: request.method,
-            url: urlOf(request, addressing),
-            headers: headersOf(request),
-            body,
-            ...(remoteAddress === undefined ? {} : { remoteAddress }),
-            receivedAt
-          },
-          // Built here from a request already read: strings and a number, nothing to check again.
-          { disableChecks: true }
-        )
-      )
-    })
-  )
+    )
+  }
 }

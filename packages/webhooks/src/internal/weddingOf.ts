@@ -31,6 +31,30 @@ const metadataOf = (payload: unknown): ReadonlyArray<Readonly<Record<string, unk
   return found
 }
 
+type Found = typeof WeddingContext.Wedding.Encoded
+
+// A wedding's events arrive many times over (every payment, every status):
+// its metadata is decoded once and remembered, a bounded number of them.
+const decoded = new Map<string, Found | null>()
+const decodedSize = 1024
+
+const known = (weddingId: string, weddingDate: string, vendorType: unknown): Found | undefined => {
+  const key =
+    typeof vendorType === "string"
+      ? `${weddingId.length}:${weddingId}${weddingDate.length}:${weddingDate}${vendorType}`
+      : undefined
+  const cached = key === undefined ? undefined : decoded.get(key)
+  if (cached !== undefined) return cached ?? undefined
+  const result = decodeWedding({ weddingId, weddingDate, vendorType })
+  // The decoded `Wedding` itself: the outbox takes it as it is, without decoding it again.
+  const found = Result.isSuccess(result) ? result.success : undefined
+  if (key !== undefined) {
+    if (decoded.size >= decodedSize) decoded.clear()
+    decoded.set(key, found ?? null)
+  }
+  return found
+}
+
 /** The wedding in an event's metadata, if a valid one is there. @internal */
 export const weddingOf = (payload: unknown): typeof WeddingContext.Wedding.Encoded | undefined => {
   for (const metadata of metadataOf(payload)) {
@@ -38,15 +62,9 @@ export const weddingOf = (payload: unknown): typeof WeddingContext.Wedding.Encod
     const weddingDate = field(metadata, "weddingDate", "wedding_date")
     // Most events name no wedding: no decode (and no error built) for them.
     if (typeof weddingId !== "string" || typeof weddingDate !== "string") continue
-    const candidate = { weddingId, weddingDate, vendorType: field(metadata, "vendorType", "vendor_type") ?? "unknown" }
-    const decoded = decodeWedding(candidate)
-    if (Result.isSuccess(decoded)) {
-      return {
-        weddingId: decoded.success.weddingId,
-        weddingDate: decoded.success.weddingDate,
-        vendorType: decoded.success.vendorType
-      }
-    }
+    const vendorType = field(metadata, "vendorType", "vendor_type") ?? "unknown"
+    const found = known(weddingId, weddingDate, vendorType)
+    if (found !== undefined) return found
   }
   return undefined
 }

@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, type Exit, Latch, type Scope } from "effect"
+import { Deferred, Effect, type Exit, Latch, type Scope, Semaphore } from "effect"
 
 interface Entry<A, E> {
   readonly item: A
@@ -35,6 +35,13 @@ export const make = <A, E>(options: {
   /** How long a batch may wait for more items, in milliseconds (0: only while fibers keep adding). */
   readonly window: number
   readonly ready?: (waiting: number) => boolean
+  /**
+   * Batches written at once (default 1: the next batch fills while one is
+   * written). More helps a store whose writes wait on the network and the
+   * disk rather than on this process (PostgreSQL); each submitter still
+   * resumes only once its own batch is written.
+   */
+  readonly concurrency?: number
 }): Effect.Effect<Batcher<A, E>, never, Scope.Scope> =>
   Effect.gen(function* () {
     let pending: Array<Entry<A, E>> = []
@@ -70,14 +77,27 @@ export const make = <A, E>(options: {
       }
     })
 
+    const concurrency = Math.max(1, options.concurrency ?? 1)
+    const writers = Semaphore.makeUnsafe(concurrency)
+    const scope = yield* Effect.scope
+    // the batch is written even if the store is closing: its submitters are waiting for it
+    const start = (batch: ReadonlyArray<Entry<A, E>>) =>
+      concurrency === 1
+        ? Effect.uninterruptible(write(batch))
+        : Effect.andThen(
+            writers.take(1),
+            Effect.forkIn(Effect.uninterruptible(Effect.ensuring(write(batch), writers.release(1))), scope)
+          )
+
     yield* Effect.gen(function* () {
       while (true) {
         yield* waiting.await
+        // with every writer busy, the next batch keeps filling
+        if (concurrency > 1) yield* Effect.andThen(writers.take(1), writers.release(1))
         yield* gather
         const batch = cut()
         if (pending.length === 0) waiting.closeUnsafe()
-        // the batch is written even if the store is closing: its submitters are waiting for it
-        if (batch.length > 0) yield* Effect.uninterruptible(write(batch))
+        if (batch.length > 0) yield* start(batch)
       }
     }).pipe(Effect.forkScoped)
 

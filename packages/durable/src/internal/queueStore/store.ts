@@ -43,6 +43,9 @@ export interface Options {
 type Settlement = Statements.Settlement
 type Element = { readonly id: string; readonly attempts: number; readonly element: unknown }
 
+// offer batches written at once on PostgreSQL
+const offerWriters = 4
+
 // rows a cleanup statement reads at most (a range of the primary key)
 const cleanupRange = 10_000
 
@@ -151,7 +154,9 @@ export const make = (options: Options) =>
           })
         ),
       maxSize: 1_000,
-      window: 0
+      window: 0,
+      // PostgreSQL's insert waits on a round trip and a commit: a few in flight at once keep the process busy
+      concurrency: dialect === "pg" ? offerWriters : 1
     })
 
     const release = (rows: ReadonlyArray<Statements.Claimed>) =>
