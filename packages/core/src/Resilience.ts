@@ -65,6 +65,9 @@ export interface ProtectOptions {
    * The time left of an outer deadline (a `Failover` plan's, a notification's):
    * the call, retries included, ends within it even when `deadlineMillis` or
    * the policy allows more. `Failover.run` sets it from its `deadlineMillis`.
+   * When it is what cuts the call short, the call's own timer is armed 1 ms
+   * early: the time to build the failure and resume the caller, and a timer's
+   * lateness, so that the answer arrives by the outer deadline, not just after.
    */
   readonly withinMillis?: number | undefined
   /**

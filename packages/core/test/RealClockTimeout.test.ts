@@ -6,12 +6,13 @@
  * deadline shorter than the policy's timeout still ends the attempt by then.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as IntegrationError from "../src/IntegrationError.ts"
 import * as Policy from "../src/Policy.ts"
 import * as Resilience from "../src/Resilience.ts"
 import { deadlineIn } from "../src/internal/deadline.ts"
 import { InFlight } from "../src/internal/inFlight.ts"
+import { ANSWER_RESERVE_MILLIS } from "../src/internal/service.ts"
 
 const TIMEOUT = 40
 // Never trips: every attempt here must reach its own timer.
@@ -93,8 +94,30 @@ describe("attempt timeouts on the real clock", () => {
       yield* timedHang("shortened")
       const { took, reason } = yield* timedHang("shortened", TIMEOUT / 4)
       assert.strictEqual(reason, "TimedOut")
-      assert.isAtLeast(took, TIMEOUT / 4 - EARLY)
+      assert.isAtLeast(took, TIMEOUT / 4 - ANSWER_RESERVE_MILLIS - EARLY)
       assert.isBelow(took, TIMEOUT - EARLY)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("an attempt cut by an outer deadline is armed to answer by it, keeping 1 ms back", () =>
+    Effect.gen(function* () {
+      const within = TIMEOUT / 2
+      const exit = yield* Effect.exit(
+        Resilience.protect(hang("shortened"), {
+          service: "email",
+          provider: "shortened",
+          operation: "send",
+          withinMillis: within
+        })
+      )
+      const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((reason) => reason._tag === "Fail") : undefined
+      const reason = (failure?.error as IntegrationError.IntegrationError | undefined)?.reason
+      assert.strictEqual(reason?._tag, "TimedOut")
+      // The timer it was given: what the deadline left, less the time to answer.
+      assert.strictEqual(
+        reason?._tag === "TimedOut" ? Duration.toMillis(reason.timeout) : undefined,
+        within - ANSWER_RESERVE_MILLIS
+      )
     }).pipe(Effect.provide(layer))
   )
 })
