@@ -54,6 +54,7 @@ import * as DeadLetters from "./DeadLetters.ts"
 import * as Internal from "./internal/job.ts"
 import { fresh, plainJob, restored } from "./internal/job.ts"
 import { laneNames } from "./internal/outbox.ts"
+import { traceparentOf, withCurrentTrace } from "./internal/trace.ts"
 import type * as Run from "./internal/run.ts"
 import { afterEarlierFailure, attach, jobOf, put, queuesOf, runOne } from "./internal/run.ts"
 import type * as StoreError from "@wedsync/core/StoreError"
@@ -203,10 +204,14 @@ const makeOutbox = (options: Options) =>
         )
       })
     }
+    // The span it is offered in goes with it (read only under a tracer that exports).
     const offer = (input: JobInput) =>
-      input.correlationId === undefined
-        ? Effect.flatMap(Correlation.current, (current) => offerAs(input, current ?? Correlation.make()))
-        : offerAs(input, input.correlationId)
+      Effect.withFiber((fiber) => {
+        const traced = withCurrentTrace(input, fiber)
+        return traced.correlationId === undefined
+          ? Effect.flatMap(Correlation.current, (current) => offerAs(traced, current ?? Correlation.make()))
+          : offerAs(traced, traced.correlationId)
+      })
     return attach(Outbox.of({ offer }), { lanes, maxClaims, holdMillis })
   })
 
@@ -235,7 +240,13 @@ export const layer = (
         Context.add(
           DeadLetters.Replayer,
           DeadLetters.Replayer.of({
-            replay: (letter) => Effect.asVoid(put(queuesOf(outbox).lanes, fresh(jobOf(letter), letter.replays + 1), 0))
+            // A dead letter keeps no trace: the replay runs in the trace of whoever replays it (an operator's request).
+            replay: (letter) =>
+              Effect.withFiber((fiber) =>
+                Effect.asVoid(
+                  put(queuesOf(outbox).lanes, fresh(jobOf(letter, traceparentOf(fiber)), letter.replays + 1), 0)
+                )
+              )
           })
         )
       )

@@ -352,7 +352,9 @@ export const route = (
 /**
  * The pipeline for one source as a Web-standard handler, answering a POST at
  * any path: a Next.js route handler (`export const POST = stripe.handler`).
- * Build it once per process; `dispose` closes what `inbox` opened.
+ * Build it once per process; `dispose` closes what `inbox` opened. What
+ * `inbox` provides is the requests' context too: a tracer in it (OTLP
+ * telemetry) makes each request a span continuing the sender's `traceparent`.
  *
  * @example
  * ```ts
@@ -372,7 +374,7 @@ export const webHandler = <E>(
 ): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } => {
   const app = HttpRouter.toWebHandler(
     route(source, { ...options, path: "/*" }).pipe(
-      Layer.provide(inbox),
+      Layer.provideMerge(inbox),
       Layer.provide(HttpServer.layerServices),
       Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, options?.minimumLogLevel ?? "Info"))
     ),

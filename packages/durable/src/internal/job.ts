@@ -49,7 +49,15 @@ export class Job extends Schema.Class<Job>("@wedsync/durable/Outbox/Job")({
   /** …unless it says to deliver late. */
   late: Schema.optional(Schema.Literals(["deadLetter", "deliver"])),
   /** After this instant a replay from the dead letters marks it `Stale` instead of running it. */
-  relevantUntil: Schema.optional(EpochMillis)
+  relevantUntil: Schema.optional(EpochMillis),
+  /**
+   * The W3C `traceparent` of the span it was offered in (absent when offered
+   * outside any span, or under Effect's native tracer): its runs are traced
+   * as that span's children.
+   */
+  traceparent: Schema.optional(Schema.String),
+  /** The W3C `tracestate` that goes with `traceparent`, when the offer gives one. */
+  tracestate: Schema.optional(Schema.String)
 }) {}
 
 const serviceTypes: ReadonlySet<unknown> = new Set(Policy.ServiceType.literals)
@@ -78,6 +86,8 @@ export const plainJob = (input: {
   readonly mustArriveBy?: unknown
   readonly late?: unknown
   readonly relevantUntil?: unknown
+  readonly traceparent?: unknown
+  readonly tracestate?: unknown
 }): Job | undefined => {
   if (!nonEmpty(input.id) || !nonEmpty(input.operation) || !nonEmpty(input.correlationId)) return undefined
   if (!serviceTypes.has(input.service)) return undefined
@@ -85,6 +95,8 @@ export const plainJob = (input: {
   if (input.wedding !== undefined && !(input.wedding instanceof WeddingContext.Wedding)) return undefined
   if (input.mustArriveBy !== undefined || input.late !== undefined || input.relevantUntil !== undefined)
     return undefined
+  if (input.traceparent !== undefined && typeof input.traceparent !== "string") return undefined
+  if (input.tracestate !== undefined && typeof input.tracestate !== "string") return undefined
   return new Job(
     {
       id: input.id,
@@ -93,7 +105,9 @@ export const plainJob = (input: {
       payload: input.payload,
       correlationId: input.correlationId,
       ...(input.wedding === undefined ? {} : { wedding: input.wedding }),
-      ...(input.critical === undefined ? {} : { critical: input.critical })
+      ...(input.critical === undefined ? {} : { critical: input.critical }),
+      ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
+      ...(input.tracestate === undefined ? {} : { tracestate: input.tracestate })
     },
     { disableChecks: true }
   )

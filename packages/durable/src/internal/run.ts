@@ -19,6 +19,7 @@ import * as DeadLetters from "../DeadLetters.ts"
 import { type Envelope, type Handler, type HandlerError, Job, stored } from "./job.ts"
 import { type Failure, failureOf, isCritical, queueId } from "./outbox.ts"
 import * as StoreCauses from "./storeCauses.ts"
+import { traced } from "./trace.ts"
 
 /** The two lanes: critical work never waits behind standard work. @internal */
 export type Lane = "critical" | "standard"
@@ -67,8 +68,11 @@ export const put = (lanes: Queues["lanes"], envelope: Envelope, delayMillis: num
       .pipe(Effect.mapError(storeError), Effect.as<Offered>({ id: envelope.job.id, lane }))
   })
 
-/** A dead letter's job again, with fresh attempts, its correlation id and no deadline (an operator chose to send it). */
-export const jobOf = (letter: DeadLetters.DeadLetter) =>
+/**
+ * A dead letter's job again, with fresh attempts, its correlation id and no
+ * deadline (an operator chose to send it), traced under `traceparent` if given.
+ */
+export const jobOf = (letter: DeadLetters.DeadLetter, traceparent?: string) =>
   Job.make({
     id: letter.id,
     service: letter.service,
@@ -84,7 +88,8 @@ export const jobOf = (letter: DeadLetters.DeadLetter) =>
             vendorType: letter.wedding.vendorType
           })
         }),
-    ...(letter.relevantUntil === undefined ? {} : { relevantUntil: letter.relevantUntil })
+    ...(letter.relevantUntil === undefined ? {} : { relevantUntil: letter.relevantUntil }),
+    ...(traceparent === undefined ? {} : { traceparent })
   })
 
 const deadLetter = (envelope: Envelope, reason: string, now: number) =>
@@ -230,7 +235,8 @@ export const runOne = <R>(
       handler(job, { attempt: envelope.deferredAttempt + 1, failures: envelope.failures })
     ).pipe(
       Correlation.withId(job.correlationId),
-      job.wedding === undefined ? (effect) => effect : WeddingContext.provide(job.wedding)
+      job.wedding === undefined ? (effect) => effect : WeddingContext.provide(job.wedding),
+      traced(job, envelope.deferredAttempt + 1)
     )
     return Effect.matchCauseEffect(run, {
       onSuccess: () => Effect.void,
