@@ -370,6 +370,24 @@ export const circuitState = (
   Effect.map(Effect.service(Resilience), (resilience) => resilience.circuitState(service, provider))
 
 /**
+ * Puts `policies` in force from now on for every circuit of this instance:
+ * those already running take their new timeouts, retries and trip settings at
+ * the next call (a circuit's window of recent outcomes is kept when its size is
+ * unchanged; its state is kept; bulkheads keep their size), and circuits not
+ * seen yet get them when they first are. Peak mode uses it to lower trip
+ * thresholds on a Saturday and raise them again after.
+ *
+ * @example
+ * ```ts
+ * const peak = yield* Policy.make({ services: { sms: { breaker: { failureRateThreshold: 0.2, minimumCalls: 5 } } } })
+ * yield* Resilience.retune(peak)
+ * ```
+ * @since 0.1.0
+ */
+export const retune = (policies: Policy.PolicyLookup): Effect.Effect<void, never, Resilience> =>
+  Effect.flatMap(Effect.service(Resilience), (resilience) => resilience.retune(policies))
+
+/**
  * Every breaker transition this instance makes or learns of, as it happens.
  *
  * @since 0.1.0

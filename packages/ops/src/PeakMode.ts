@@ -9,11 +9,11 @@
  *   {@link holdNonCritical} refuse standard work as `Disabled`, so the
  *   outbox holds it (queued, not dropped; no retry spent) and runs it at its
  *   first hold check after peak ends. Critical work runs as usual;
- * - **trip thresholds are lower** — but only from the next engine build:
- *   core's `Resilience` reads a provider's policy once, when it first sees
- *   the provider, and has no runtime policy switch. {@link policies} gives
- *   the overrides to build it with (e.g. instances started for the Saturday
- *   shift); it cannot change circuits already running.
+ * - **trip thresholds are lower**, with {@link thresholds}: the engine's
+ *   policies follow the switch through core's `Resilience.retune`, so
+ *   circuits already running trip sooner from their next call, and go back
+ *   to `base` when peak ends. {@link policies} gives the lowered overrides
+ *   themselves (to build an engine with them from the start).
  * The switch is per process: instances each follow the same schedule; a
  * manual `enable` applies to the instance it is called on.
  *
@@ -31,10 +31,11 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Schedule, Stream, SubscriptionRef } from "effect"
-import type { Policy } from "@wedsync/core"
+import type { Policy, Resilience } from "@wedsync/core"
 import type { Outbox } from "@wedsync/durable"
 import { hold } from "./internal/peak/hold.ts"
 import { peakPolicies } from "./internal/peak/policies.ts"
+import { followSwitch } from "./internal/peak/retune.ts"
 import * as Switch from "./internal/peak/switch.ts"
 
 /**
@@ -201,9 +202,10 @@ export const isActive: Effect.Effect<boolean> = Effect.map(Effect.serviceOption(
  * The policy overrides to build `Resilience` with for peak hours: every
  * service's circuit trips sooner — its failure-rate threshold, minimum calls
  * and consecutive slow calls multiplied by `factor` (default 0.5) — on top
- * of `base`. Core reads policies when the engine is built, so these apply to
- * an engine built with them (`Policy.layer(PeakMode.policies(base))`), not to
- * circuits already running. A `factor` outside (0, 1] throws a `RangeError`.
+ * of `base`: what {@link thresholds} puts in force while peak mode is on,
+ * or what an engine can be built with from the start
+ * (`Policy.layer(PeakMode.policies(base))`). A `factor` outside (0, 1]
+ * throws a `RangeError`.
  *
  * @example
  * ```ts
@@ -216,6 +218,32 @@ export const policies = (
   base?: Policy.PolicyOverrides,
   options?: { readonly factor?: number | undefined }
 ): Policy.PolicyOverrides => peakPolicies(base, options?.factor ?? 0.5)
+
+/**
+ * Lowers every circuit's trip thresholds while peak mode is on and restores
+ * `base` when it ends, on the running engine (core's `Resilience.retune`):
+ * circuits already running take the new thresholds at their next call. The
+ * lowered policies are {@link policies}`(base, { factor })`; `base` should be
+ * the overrides the engine was built with. A bad override fails the layer's
+ * build with core's `PolicyError`.
+ *
+ * @example
+ * ```ts
+ * const live = Layer.mergeAll(
+ *   PeakMode.thresholds({ base: overrides, factor: 0.5 }).pipe(Layer.provide(PeakMode.layer({ schedule: { cron: "* * * * 6" } }))),
+ * ).pipe(Layer.provide(Resilience.layerMemory()), Layer.provide(Policy.layer(overrides)))
+ * ```
+ * @since 0.1.0
+ */
+export const thresholds = (options?: {
+  readonly base?: Policy.PolicyOverrides | undefined
+  readonly factor?: number | undefined
+}): Layer.Layer<never, Policy.PolicyError, PeakMode | Resilience.Resilience> =>
+  Layer.effectDiscard(
+    Effect.flatMap(Effect.service(PeakMode), (peak) =>
+      followSwitch(peak.changes, options?.base, options?.factor ?? 0.5)
+    )
+  )
 
 /**
  * Wraps outbox handlers so that, while peak mode is on, non-critical jobs

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Ref, Schedule, Stream } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { TestClock } from "effect/testing"
-import { Audit, Policy } from "@wedsync/core"
+import { Audit, IntegrationError, Policy, Resilience } from "@wedsync/core"
 import { DeadLetters, Outbox } from "@wedsync/durable"
 import * as PeakMode from "../src/PeakMode.ts"
 
@@ -125,6 +125,52 @@ describe("PeakMode.policies", () => {
   it("refuses a factor outside (0, 1]", () => {
     assert.throws(() => PeakMode.policies(undefined, { factor: 1.5 }), /factor must be in \(0, 1\]/)
   })
+})
+
+describe("PeakMode.thresholds", () => {
+  // Twilio waits for 10 calls off peak; at peak (factor 0.5) for 5.
+  const base: Policy.PolicyOverrides = {
+    providers: {
+      twilio: { breaker: { windowSize: 10, minimumCalls: 10, failureRateThreshold: 0.5 }, inCall: { maxAttempts: 1 } }
+    }
+  }
+  const failing = Effect.exit(
+    Resilience.protect(
+      Effect.fail(IntegrationError.make("twilio", "send", new IntegrationError.Unavailable({}), { status: 503 })),
+      { service: "sms", provider: "twilio", operation: "send" }
+    )
+  )
+  const circuit = Resilience.circuitState("sms", "twilio")
+  // Lets the switch's stream deliver a change to the retune daemon.
+  const settle = Effect.repeat(Effect.yieldNow, { times: 20 })
+  const live = PeakMode.thresholds({ base }).pipe(
+    Layer.provideMerge(PeakMode.layer()),
+    Layer.provideMerge(Resilience.layerMemory({ random: () => 0 }).pipe(Layer.provide(Policy.layer(base))))
+  )
+
+  it.effect("a running circuit trips sooner once peak mode is turned on", () =>
+    Effect.gen(function* () {
+      for (let i = 0; i < 5; i++) yield* failing
+      assert.strictEqual(yield* circuit, "closed")
+      yield* PeakMode.enable({ reason: "Saturday" })
+      yield* settle
+      yield* failing
+      assert.strictEqual(yield* circuit, "open")
+    }).pipe(Effect.provide(live))
+  )
+
+  it.effect("turned off again, the base thresholds are back", () =>
+    Effect.gen(function* () {
+      yield* PeakMode.enable()
+      yield* settle
+      yield* PeakMode.disable()
+      yield* settle
+      for (let i = 0; i < 9; i++) yield* failing
+      assert.strictEqual(yield* circuit, "closed")
+      yield* failing
+      assert.strictEqual(yield* circuit, "open")
+    }).pipe(Effect.provide(live))
+  )
 })
 
 describe("PeakMode.holdNonCritical", () => {

@@ -57,7 +57,7 @@ export class Circuit {
   /** Forced by an operator: "open" rejects everything, "closed" admits everything. */
   forced: "open" | "closed" | undefined = undefined
   lastUsed = 0
-  private readonly ring: Uint8Array
+  private ring: Uint8Array
   private index = 0
   private count = 0
   private failures = 0
@@ -65,12 +65,27 @@ export class Circuit {
   private slowRun = 0
 
   readonly key: string
-  readonly settings: TripSettings
+  settings: TripSettings
 
   constructor(key: string, settings: TripSettings) {
     this.key = key
     this.settings = settings
     this.ring = new Uint8Array(settings.windowSize)
+  }
+
+  /**
+   * New trip settings from the next outcome. The window of recent outcomes is
+   * kept when its size is unchanged, else started afresh; the state (closed,
+   * open until, half-open) is kept.
+   */
+  retune(settings: TripSettings): void {
+    if (settings.windowSize !== this.settings.windowSize) {
+      this.ring = new Uint8Array(settings.windowSize)
+      this.index = 0
+      this.count = 0
+      this.failures = 0
+    }
+    this.settings = settings
   }
 
   admit(now: number): Admission {

@@ -96,7 +96,8 @@ export class ProviderState {
 
   readonly service: string
   readonly provider: string
-  readonly policy: EnginePolicy
+  /** Replaced by {@link Engine.retune}; read at each call, never cached. */
+  policy: EnginePolicy
   /** A named circuit of this provider apart from its main one (`"status"` lookups), or undefined for the main one. */
   readonly scope: string | undefined
 
@@ -109,6 +110,12 @@ export class ProviderState {
     this.circuit = new Circuit(this.key, policy.breaker)
     this.bulkhead = new Bulkhead(policy.bulkhead.maxConcurrent, policy.bulkhead.maxQueue)
     this.health = new HealthWindow(service, provider, 100)
+  }
+
+  /** New policy from the next call: timeouts, retries and trip settings; the bulkhead keeps its size. */
+  retune(policy: EnginePolicy): void {
+    this.policy = policy
+    this.circuit.retune(policy.breaker)
   }
 }
 
@@ -169,17 +176,30 @@ export class Engine {
   overrides: Snapshot = noOverrides
 
   readonly options: EngineOptions
+  /** The policy of a circuit not seen yet; replaced by {@link retune}. */
+  private policyFor: (service: string, provider: string) => EnginePolicy
 
   constructor(options: EngineOptions) {
     this.options = options
     this.random = options.random ?? Math.random
+    this.policyFor = options.policyFor
+  }
+
+  /**
+   * Policies from now on, for every circuit: those already running take theirs
+   * at once (peak mode lowering trip thresholds on a Saturday), those not seen
+   * yet when they first are.
+   */
+  retune(policyFor: (service: string, provider: string) => EnginePolicy): void {
+    this.policyFor = policyFor
+    for (const state of this.providers.values()) state.retune(policyFor(state.service, state.provider))
   }
 
   providerState(service: string, provider: string, scope?: string): ProviderState {
     const key = scope === undefined ? `${service}:${provider}` : `${service}:${provider}:${scope}`
     let state = this.providers.get(key)
     if (state === undefined) {
-      state = new ProviderState(service, provider, this.options.policyFor(service, provider), scope)
+      state = new ProviderState(service, provider, this.policyFor(service, provider), scope)
       state.circuit.forced = this.overrides.forced.get(key)
       state.disabled = disabledFor(this.overrides, service, provider)
       this.providers.set(key, state)

@@ -84,6 +84,7 @@ export interface Service {
   readonly healthEvents: Stream.Stream<HealthEvent>
   readonly overrides: () => Snapshot
   readonly applyOverrides: (snapshot: Snapshot) => Effect.Effect<void>
+  readonly retune: (policies: Policy.PolicyLookup) => Effect.Effect<void>
 }
 
 const healthOf = (state: ProviderState): ProviderHealth => {
@@ -190,6 +191,8 @@ const makeService = (engine: Engine): Service => ({
     }
   }),
   overrides: () => engine.overrides,
+  retune: (policies) =>
+    Effect.sync(() => engine.retune((service, provider) => policies.get(service as Policy.ServiceType, provider))),
   applyOverrides: (snapshot) =>
     Effect.withFiber((fiber) =>
       Effect.sync(() => apply(engine, snapshot, fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), fiber.context))
