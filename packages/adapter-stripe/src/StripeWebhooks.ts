@@ -20,6 +20,11 @@
  * refused: it comes back as a `WebhookEvent` with its payload as sent. The
  * event id is Stripe's `evt_…`, the same on every redelivery.
  *
+ * The same work also comes in two steps ({@link Source}), which
+ * `@wedsync/webhooks` finds by name (`Inbound.TwoStepSource`): `identify`, the
+ * signature and only the envelope's `id`, `type` and `created`, before the
+ * 2xx; `decode`, the whole event from the stored request, in the worker.
+ *
  * @example
  * ```ts
  * import { Config, Effect, Redacted } from "effect"
@@ -35,20 +40,23 @@
  *
  * @since 0.1.0
  */
-import { type Config, Duration, Effect, type Layer, Redacted, Result, Schema } from "effect"
 import { AdapterConfig, IntegrationError, WebhookSource } from "@wedsync/core"
+import { type Config, Duration, Effect, type Layer, Redacted, Result } from "effect"
+import {
+  authenticate,
+  decodeEvent,
+  type Identified as IdentifiedDelivery,
+  identify as identifyBody,
+  PROVIDER,
+  unreadable
+} from "./internal/stripeDelivery.ts"
 import {
   ChargeObject,
   DisputeObject,
-  Envelope,
-  isKnownType,
   type KnownType,
   objectOfType,
   PaymentIntentObject
 } from "./internal/stripeEvents.ts"
-import { matches, parseHeader } from "./internal/stripeSignature.ts"
-
-const PROVIDER = "stripe"
 
 /** Options of the Stripe webhook source. @since 0.1.0 */
 export interface Options {
@@ -76,49 +84,52 @@ export const Charge = ChargeObject
 /** The dispute in a `charge.dispute.created` event's `data.object`. @since 0.1.0 */
 export const Dispute = DisputeObject
 
-const forged = (description: string) =>
-  IntegrationError.make(PROVIDER, "webhook", new IntegrationError.SignatureInvalid({ description }))
-
-const unreadable = (description: string) =>
-  IntegrationError.make(PROVIDER, "webhook", new IntegrationError.PayloadInvalid({ description }))
-
 const misconfigured = (description: string) =>
   IntegrationError.make(PROVIDER, "webhook.configure", new IntegrationError.Misconfigured({ description }))
 
 const secretsOf = (secret: Options["secret"]): ReadonlyArray<Redacted.Redacted<string>> =>
   Redacted.isRedacted(secret) ? [secret] : secret
 
-const decode = (
-  request: WebhookSource.WebhookRequest
-): Effect.Effect<WebhookSource.WebhookEvent, IntegrationError.IntegrationError> =>
-  Effect.try({
-    try: (): unknown => JSON.parse(request.body),
-    catch: () => unreadable("the body is not JSON")
-  }).pipe(
-    Effect.flatMap((payload) =>
-      Schema.decodeUnknownEffect(Envelope)(payload).pipe(
-        Effect.mapError((error) =>
-          WebhookSource.payloadInvalid(PROVIDER, "webhook", "not a Stripe event", error.issue)
-        ),
-        Effect.flatMap((envelope) => {
-          const event = (object: unknown): WebhookSource.WebhookEvent => ({
-            provider: PROVIDER,
-            id: envelope.id,
-            type: envelope.type,
-            occurredAt: envelope.created * 1000,
-            payload: { ...(payload as object), data: { ...envelope.data, object } }
-          })
-          if (!isKnownType(envelope.type)) return Effect.succeed(event(envelope.data.object))
-          return Schema.decodeUnknownEffect(objectOfType[envelope.type] as Schema.Codec<unknown>)(
-            envelope.data.object
-          ).pipe(
-            Effect.mapError(() => unreadable(`${envelope.type} without the object it must carry`)),
-            Effect.map(event)
-          )
-        })
-      )
-    )
-  )
+/**
+ * What the two-step pipeline's `identify` finds in an authentic delivery:
+ * Stripe's event id (`evt_…`), its type, `created` in epoch milliseconds, and
+ * the body as parsed (read for the wedding its metadata names).
+ *
+ * @example
+ * ```ts
+ * const found: StripeWebhooks.Identified = { id: "evt_1", type: "payment_intent.succeeded", occurredAt: 1767225600000, payload }
+ * ```
+ * @since 0.1.0
+ */
+export type Identified = IdentifiedDelivery
+
+/**
+ * The Stripe webhook source: core's `WebhookSource` (`verify`: the signature
+ * and the whole event, at once), and the same work in two steps, which
+ * `@wedsync/webhooks` finds by these names (`Inbound.TwoStepSource`):
+ * `identify` (the same signature checks, then only `id`, `type` and
+ * `created`: what the 2xx needs) and `decode` (the whole event from the
+ * stored request, without checking its signature again). `decode` of an
+ * identified delivery is what `verify` returns for it.
+ *
+ * @example
+ * ```ts
+ * const stripe = yield* StripeWebhooks.make({ secret })
+ * const found = yield* stripe.identify(request) // before the 2xx
+ * const event = yield* stripe.decode(request) // in the worker
+ * ```
+ * @since 0.1.0
+ */
+export type Source = WebhookSource.WebhookSource["Service"] & {
+  /** Checks the signature, then reads only the envelope; fails as `verify` does on a forgery or a body that is no Stripe event. */
+  readonly identify: (
+    request: WebhookSource.WebhookRequest
+  ) => Effect.Effect<Identified, IntegrationError.IntegrationError>
+  /** Decodes the whole event of a stored request that `identify` accepted; does not check the signature. */
+  readonly decode: (request: {
+    readonly body: string
+  }) => Effect.Effect<WebhookSource.WebhookEvent, IntegrationError.IntegrationError>
+}
 
 /**
  * Builds the Stripe webhook source. Fails with `Misconfigured` when no secret
@@ -131,9 +142,7 @@ const decode = (
  * ```
  * @since 0.1.0
  */
-export const make = (
-  options: Options
-): Effect.Effect<WebhookSource.WebhookSource["Service"], IntegrationError.IntegrationError> =>
+export const make = (options: Options): Effect.Effect<Source, IntegrationError.IntegrationError> =>
   Effect.suspend(() => {
     const secrets = secretsOf(options.secret).map((secret) => Redacted.value(secret))
     if (secrets.length === 0) return Effect.fail(misconfigured("no webhook secret given"))
@@ -142,21 +151,30 @@ export const make = (
     const checked = AdapterConfig.timeout(PROVIDER, "tolerance", options.tolerance ?? defaultTolerance)
     if (Result.isFailure(checked)) return Effect.fail(misconfigured(checked.failure.reason.message))
     const tolerance = Duration.toMillis(checked.success)
-    const verify = (request: WebhookSource.WebhookRequest) => {
-      const signature = request.headers["stripe-signature"]
-      if (signature === undefined || signature === "") return Effect.fail(forged("Stripe-Signature is missing"))
-      const header = parseHeader(signature)
-      if (header === undefined) {
-        return Effect.fail(forged("Stripe-Signature has no single numeric t, or no v1 signature"))
+    // Nothing thrown while reading a delivery escapes as a defect: it is PayloadInvalid, the secrets scrubbed.
+    const unexpected = (defect: unknown) => unreadable(`unexpected ${AdapterConfig.describeDefect(defect, secrets)}`)
+    const { verify } = WebhookSource.guarded(
+      PROVIDER,
+      (request) => {
+        const refused = authenticate(secrets, tolerance, request)
+        return refused === undefined ? decodeEvent(request.body) : Effect.fail(refused)
+      },
+      secrets
+    )
+    // Synchronous to its end, so a try/catch guards it without an extra fiber step per delivery.
+    const identify = (request: WebhookSource.WebhookRequest) => {
+      try {
+        const refused = authenticate(secrets, tolerance, request)
+        return refused === undefined ? identifyBody(request.body) : Effect.fail(refused)
+      } catch (defect) {
+        return Effect.fail(unexpected(defect))
       }
-      if (Math.abs(request.receivedAt - Number(header.timestamp) * 1000) > tolerance) {
-        return Effect.fail(forged("Stripe-Signature's timestamp is outside the tolerance"))
-      }
-      if (!matches(secrets, header, request.body)) return Effect.fail(forged("no v1 signature matches"))
-      return decode(request)
     }
-    // Nothing thrown while verifying escapes as a defect.
-    return Effect.succeed(WebhookSource.guarded(PROVIDER, verify, secrets))
+    const decode = (request: { readonly body: string }) =>
+      Effect.suspend(() => decodeEvent(request.body)).pipe(
+        Effect.catchDefect((defect) => Effect.fail(unexpected(defect)))
+      )
+    return Effect.succeed<Source>({ provider: PROVIDER, verify, identify, decode })
   })
 
 /**

@@ -19,7 +19,13 @@
  *   SQLite (a file in a temp dir, the durable defaults: WAL,
  *   `synchronous=NORMAL`, group commit, checkpoints on a background thread)
  *   or PostgreSQL (a fresh schema); `route-sqlite-inline` is `route-sqlite`
- *   with SQLite's own checkpoints, inside a COMMIT on the event loop;
+ *   with SQLite's own checkpoints, inside a COMMIT on the event loop. The
+ *   source is `StripeWebhooks` as it is: a two-step source (before the 2xx
+ *   the signature and the envelope's id, type and time; the request stored
+ *   once; the whole decode left to the worker);
+ * - `route-sqlite-onestep`: `route-sqlite` given only the source's `verify`
+ *   (the whole decode before the 2xx, the decoded event stored beside the
+ *   request), for comparison;
  * - `web-sqlite`: `Inbound.webHandler` behind `node:http`, each request
  *   turned into a Web `Request` as a Next.js server does.
  *
@@ -35,7 +41,8 @@
  * cost ratio with the machine's noise taken out. After the load each server exits and its inbox table is read
  * back: every event answered 200 must be in it exactly once, and nothing
  * that was not sent. `INBOUND_BENCH_PROFILE=<dir>` writes each server's CPU
- * profile there (`--cpu-prof`).
+ * profile there (`--cpu-prof`); `INBOUND_BENCH_NODE_FLAGS` (space-separated)
+ * are given to every server's Node, e.g. `--trace-gc`.
  *
  * Verdicts (issue 18): SQLite >= 0.15x bare (aim 0.25x) with p99 < 25 ms;
  * PostgreSQL >= 0.08x bare.
@@ -61,6 +68,8 @@ interface Row {
   readonly inbox?: Inbox.Kind
   /** Node flags of the server's process. */
   readonly node?: ReadonlyArray<string>
+  /** The source as a one-step source (`verify` only). */
+  readonly oneStep?: boolean
 }
 
 const sqlite: Inbox.Kind = { _tag: "sqlite" }
@@ -71,6 +80,8 @@ const catalogue: ReadonlyArray<Row> = [
   { name: "bare-stream", server: "bare", load: "stream" },
   { name: "effect-bare", server: "effect", load: "stream" },
   { name: "route-sqlite", server: "route", load: "stream", inbox: sqlite },
+  { name: "route-sqlite-onestep", server: "route", load: "stream", inbox: sqlite, oneStep: true },
+  { name: "route-postgres-onestep", server: "route", load: "stream", inbox: postgres, oneStep: true },
   { name: "web-sqlite", server: "web", load: "stream", inbox: sqlite },
   { name: "route-postgres", server: "route", load: "stream", inbox: postgres },
   { name: "web-postgres", server: "web", load: "stream", inbox: postgres },
@@ -96,7 +107,10 @@ const catalogue: ReadonlyArray<Row> = [
   },
   { name: "route-sqlite-semi32", server: "route", load: "stream", inbox: sqlite, node: ["--max-semi-space-size=32"] }
 ]
-const rows = (process.env.INBOUND_BENCH_ROWS ?? "bare,bare-stream,effect-bare,route-sqlite,web-sqlite,route-postgres")
+const rows = (
+  process.env.INBOUND_BENCH_ROWS ??
+  "bare,bare-stream,effect-bare,route-sqlite,route-sqlite-onestep,web-sqlite,route-postgres"
+)
   .split(",")
   .map((name) => {
     const row = catalogue.find((candidate) => candidate.name === name.trim())
@@ -111,6 +125,7 @@ const start = (spec: Spec, name: string, node: ReadonlyArray<string>) =>
     const child = fork(new URL("./server.ts", import.meta.url), [JSON.stringify(spec)], {
       execArgv: [
         ...node,
+        ...(process.env.INBOUND_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== ""),
         ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile, "--cpu-prof-name", `${name}.cpuprofile`] : [])
       ]
     })
@@ -136,7 +151,7 @@ interface Subject {
   readonly source: Load.Source
   readonly sent: () => number
   readonly accepted: Array<string>
-  readonly slices: Array<Load.Run & { readonly cpuMicros: number }>
+  readonly slices: Array<Load.Run & { readonly cpuMicros: number; readonly loopP99: number; readonly loopMax: number }>
 }
 
 const open = async (row: Row, deliveries: Deliveries.Deliveries): Promise<Subject> => {
@@ -145,7 +160,8 @@ const open = async (row: Row, deliveries: Deliveries.Deliveries): Promise<Subjec
     kind: row.server,
     store: inbox?.store,
     secret: Deliveries.credentials.webhookSecret,
-    path: PATH
+    path: PATH,
+    ...(row.oneStep ? { oneStep: true } : {})
   }
   const { child, port } = await start(spec, row.name, row.node ?? [])
   let sent = 0
@@ -156,14 +172,20 @@ const open = async (row: Row, deliveries: Deliveries.Deliveries): Promise<Subjec
   return { row, child, port, inbox, source, sent: () => sent, accepted: [], slices: [] }
 }
 
-/** The server's CPU time so far, in microseconds (all its threads). */
+interface Usage {
+  readonly cpuMicros: number
+  readonly loopP99Millis: number
+  readonly loopMaxMillis: number
+}
+
+/** The server's CPU time so far, in microseconds (all its threads), and its event loop's delay since last asked. */
 const cpu = (child: ChildProcess) =>
-  new Promise<number>((resolve) => {
+  new Promise<Usage>((resolve) => {
     const answer = (message: unknown) => {
-      const micros = (message as { cpuMicros?: number }).cpuMicros
-      if (micros === undefined) return
+      const usage = message as Partial<Usage>
+      if (usage.cpuMicros === undefined) return
       child.off("message", answer)
-      resolve(micros)
+      resolve(usage as Usage)
     }
     child.on("message", answer)
     child.send("cpu")
@@ -172,9 +194,14 @@ const cpu = (child: ChildProcess) =>
 const load = async (subject: Subject, seconds: number) => {
   const before = await cpu(subject.child)
   const run = await Load.run(subject.port, PATH, seconds, subject.source)
-  const cpuMicros = (await cpu(subject.child)) - before
+  const after = await cpu(subject.child)
   subject.accepted.push(...run.accepted)
-  return { ...run, cpuMicros }
+  return {
+    ...run,
+    cpuMicros: after.cpuMicros - before.cpuMicros,
+    loopP99: after.loopP99Millis,
+    loopMax: after.loopMaxMillis
+  }
 }
 
 /**
@@ -206,6 +233,11 @@ interface Result {
   readonly rate: number
   readonly p50: number
   readonly p99: number
+  /** Each slice's p99, in order. */
+  readonly p99s: ReadonlyArray<number>
+  /** The server's event-loop delay: worst slice's p99, and the max over all, in ms. */
+  readonly loopP99: number
+  readonly loopMax: number
   /** Server CPU time per 2xx, in microseconds. */
   readonly cpu: number
   readonly non2xx: number
@@ -222,6 +254,9 @@ const summarize = (subject: Subject, checked: { ok: boolean; text: string }): Re
     rate: sum((run) => run.ok) / sum((run) => run.seconds),
     p50: p50s[Math.floor(p50s.length / 2)] ?? Number.NaN,
     p99: Math.max(...subject.slices.map((run) => run.p99)),
+    p99s: subject.slices.map((run) => run.p99),
+    loopP99: Math.max(...subject.slices.map((run) => run.loopP99)),
+    loopMax: Math.max(...subject.slices.map((run) => run.loopMax)),
     cpu: subject.slices.reduce((total, run) => total + run.cpuMicros, 0) / sum((run) => run.ok),
     non2xx: sum((run) => run.non2xx),
     errors: sum((run) => run.errors),
@@ -279,6 +314,12 @@ for (const result of results) {
       ` ${cell(result.non2xx + result.errors, 8)}  ${result.text}`
   )
 }
+console.log(`\n${"row".padEnd(22)}  p99 ms of each slice  event-loop delay: worst slice's p99, max (ms)`)
+for (const result of results) {
+  console.log(
+    `${result.row.name.padEnd(22)}  ${result.p99s.join(", ").padEnd(20)}  ${result.loopP99.toFixed(1)}, ${result.loopMax.toFixed(1)}`
+  )
+}
 
 const verdict = (ok: boolean, target: string) => `${ok ? "meets" : "MISSES"} ${target}`
 const durable = (result: Result) =>
@@ -286,9 +327,9 @@ const durable = (result: Result) =>
 console.log("")
 for (const result of results) {
   const x = ratio(result, baseline)
-  const { inbox, node } = result.row
+  const { inbox, node, oneStep } = result.row
   // targets are for the defaults; the rows that change an option are diagnostics
-  if (node !== undefined) continue
+  if (node !== undefined || oneStep) continue
   if (inbox?._tag === "sqlite" && inbox.sqlite === undefined)
     console.log(
       `verdict ${result.row.name}: ${verdict(x >= 0.15, ">= 0.15x bare")}; ${verdict(x >= 0.25, "aim 0.25x")}; ` +

@@ -3,7 +3,7 @@
  * `inbound.bench.ts` with a {@link Spec} as its argument): it listens on a
  * free port of 127.0.0.1, sends `{ port }` to its parent, answers the
  * message `"cpu"` with `{ cpuMicros }` (the process's CPU time so far, every
- * thread), and on `"stop"` closes (the inbox flushed and its connection
+ * thread) and the event loop's delay p99 and max since the last `"cpu"`, and on `"stop"` closes (the inbox flushed and its connection
  * closed) and exits.
  *
  * - `bare`: `node:http`, reads the body and answers 200, nothing else;
@@ -11,6 +11,10 @@
  *   `NodeHttpServer` (reads the body, answers 200): the platform's own cost;
  * - `route`: `Inbound.route` on Effect's `HttpRouter`, served by
  *   `@effect/platform-node`'s `NodeHttpServer` (request logger off);
+ *
+ * The pipeline rows get `StripeWebhooks` as it is, a two-step source
+ * (`identify` before the 2xx, `decode` in the worker), or, with
+ * `oneStep`, only its `verify` (the whole decode before the 2xx).
  * - `web`: `Inbound.webHandler` behind `node:http`, each request turned into
  *   a Web `Request` and the `Response` written back, as a Next.js server does.
  */
@@ -21,6 +25,7 @@ import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } fr
 import { PersistedQueue } from "effect/persistence"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
 import { Audit, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
 import { Inbound, Quarantine } from "../src/index.ts"
@@ -37,7 +42,18 @@ export interface Spec {
   readonly store?: Store | undefined
   readonly secret: string
   readonly path: string
+  /** Give the pipeline only the source's `verify`, as a one-step source. */
+  readonly oneStep?: boolean | undefined
 }
+
+/** The Stripe source of a pipeline row. */
+const stripeOf = (spec: Spec): Inbound.Source =>
+  spec.oneStep
+    ? Effect.map(StripeWebhooks.make({ secret: Redacted.make(spec.secret) }), ({ provider, verify }) => ({
+        provider,
+        verify
+      }))
+    : StripeWebhooks.make({ secret: Redacted.make(spec.secret) })
 
 /**
  * The outbox the pipeline writes to, and the quarantine it holds refused
@@ -103,8 +119,9 @@ const effect = (spec: Spec) =>
 
 const route = (spec: Spec, store: Store) =>
   serve(
-    Inbound.route(StripeWebhooks.make({ secret: Redacted.make(spec.secret) }), {
-      path: spec.path as HttpRouter.PathInput
+    Inbound.route(stripeOf(spec), {
+      path: spec.path as HttpRouter.PathInput,
+      twoStep: spec.oneStep !== true
     }).pipe(Layer.provide(inboxOf(store)))
   )
 
@@ -128,7 +145,7 @@ const toRequest = (request: IncomingMessage, body: Uint8Array<ArrayBuffer>) => {
 }
 
 const web = async (spec: Spec, store: Store) => {
-  const stripe = Inbound.webHandler(StripeWebhooks.make({ secret: Redacted.make(spec.secret) }), inboxOf(store))
+  const stripe = Inbound.webHandler(stripeOf(spec), inboxOf(store), { twoStep: spec.oneStep !== true })
   const server = createServer((request, response) => {
     const chunks: Array<Buffer> = []
     request.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -163,10 +180,18 @@ const started =
           ? await route(spec, spec.store)
           : await web(spec, spec.store)
 if (started === undefined) throw new Error(`no store for the ${spec.kind} server`)
+// How long the event loop was held up (GC pauses, synchronous SQLite, long tasks): a floor under the p99.
+const loop = monitorEventLoopDelay({ resolution: 1 })
+loop.enable()
 process.on("message", (message) => {
   if (message === "cpu") {
     const { user, system } = process.cpuUsage()
-    process.send?.({ cpuMicros: user + system })
+    process.send?.({
+      cpuMicros: user + system,
+      loopP99Millis: loop.percentile(99) / 1e6,
+      loopMaxMillis: loop.max / 1e6
+    })
+    loop.reset()
   }
   if (message === "stop") {
     started.close().then(

@@ -6,14 +6,16 @@
  * turned into `HttpServerRequest`s, as `Inbound.webHandler` does.
  *
  * Parts (`SPLIT_PARTS`, comma-separated; default all):
- * - `handler`: the whole handler with `StripeWebhooks`;
+ * - `handler`: the whole handler with `StripeWebhooks` as a one-step source
+ *   (`verify` only: the signature and the whole decode before the 2xx);
  * - `read`: `fromWeb` and reading the body;
  * - `verify`: `StripeWebhooks`' `verify` alone;
+ * - `identify`: `StripeWebhooks`' `identify` alone;
  * - `offer`: `outbox.offer` of what the pipeline stores (the parsed event and
  *   the raw request), and of the raw request only;
- * - `two-step`: the handler with a bench-local `Inbound.TwoStepSource` for
- *   Stripe (HMAC, then `JSON.parse` of `id`, `type`, `created`), which stores
- *   the request once: what an adapter implementing it would save.
+ * - `two-step`: the handler with `StripeWebhooks` as it is, a two-step
+ *   source (`Inbound.TwoStepSource`: `identify` before the 2xx, the request
+ *   stored once, `decode` left to a worker, which does not run here).
  *
  * `SPLIT_N` operations per part (default 20000), after a quarter as many
  * unmeasured. Run from packages/webhooks: `node bench/split.ts`.
@@ -21,18 +23,17 @@
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { PersistedQueue } from "effect/persistence"
-import { createHmac, timingSafeEqual } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { StripeWebhooks } from "@wedsync/adapter-stripe"
-import { IntegrationError, WebhookSource } from "@wedsync/core"
+import { WebhookSource } from "@wedsync/core"
 import { Audit, Outbox, QueueStore, Sqlite } from "@wedsync/durable"
 import { Inbound, Quarantine } from "../src/index.ts"
 import * as Deliveries from "./deliveries.ts"
 
 const N = Number(process.env.SPLIT_N ?? 20_000)
-const parts = (process.env.SPLIT_PARTS ?? "handler,read,verify,offer,two-step").split(",")
+const parts = (process.env.SPLIT_PARTS ?? "handler,read,verify,identify,offer,two-step").split(",")
 const url = "http://127.0.0.1/webhooks/stripe"
 const secret = Deliveries.credentials.webhookSecret
 const deliveries = Deliveries.make(Math.ceil(N * 1.25) * parts.length * 2, url)
@@ -44,7 +45,9 @@ const runtime = ManagedRuntime.make(
     Quarantine.layerSql().pipe(Layer.provide(Audit.layerSql))
   ).pipe(Layer.provide(Sqlite.layer({ filename: join(directory, "inbox.db") })))
 )
-const stripe = await Effect.runPromise(StripeWebhooks.make({ secret: Redacted.make(secret) }))
+// Typed as the pipeline's two-step source: a compile-time check that the adapter's members fit it.
+const stripe: Inbound.TwoStepSource = await Effect.runPromise(StripeWebhooks.make({ secret: Redacted.make(secret) }))
+const oneStep: WebhookSource.WebhookSource["Service"] = { provider: stripe.provider, verify: stripe.verify }
 const outbox = await runtime.runPromise(Effect.service(Outbox.Outbox))
 
 let next = 0
@@ -91,43 +94,21 @@ const measure = async (name: string, op: (index: number) => Effect.Effect<unknow
   console.log(`${name.padEnd(32)} ${((used.user + used.system) / N).toFixed(1).padStart(7)} µs/op`)
 }
 
-const forged = (description: string) =>
-  IntegrationError.make("stripe", "webhook", new IntegrationError.SignatureInvalid({ description }))
-
-// What a Stripe adapter's two steps could be: the signature, then only the envelope's id, type and time.
-const twoStepStripe: Inbound.TwoStepSource = {
-  ...stripe,
-  identify: (request) => {
-    const header = request.headers["stripe-signature"] ?? ""
-    const timestamp = /(?:^|,)t=(\d+)/.exec(header)?.[1]
-    const signature = /(?:^|,)v1=([0-9a-f]{64})/.exec(header)?.[1]
-    if (timestamp === undefined || signature === undefined) return Effect.fail(forged("no t or v1"))
-    const expected = createHmac("sha256", secret).update(`${timestamp}.${request.body}`).digest()
-    if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return Effect.fail(forged("no match"))
-    const envelope = JSON.parse(request.body) as { id: string; type: string; created: number }
-    return Effect.succeed({
-      id: envelope.id,
-      type: envelope.type,
-      occurredAt: envelope.created * 1000,
-      payload: envelope
-    })
-  },
-  // Only the 2xx path is measured here: no worker runs, so nothing is decoded.
-  decode: () => Effect.die("split.ts runs no worker")
-}
-
 const count = Math.ceil(N * 1.25)
 for (const part of parts) {
   if (part === "handler") {
-    const handler = await runtime.runPromise(Inbound.receive(stripe))
+    const handler = await runtime.runPromise(Inbound.receive(oneStep))
     const all = requests(count)
-    await measure("handler", (index) => handler(HttpServerRequest.fromWeb(all[index]!)))
+    await measure("handler, one-step Stripe", (index) => handler(HttpServerRequest.fromWeb(all[index]!)))
   } else if (part === "read") {
     const all = requests(count)
     await measure("fromWeb + read the body", (index) => HttpServerRequest.fromWeb(all[index]!).arrayBuffer)
   } else if (part === "verify") {
     const all = webhookRequests(count)
     await measure("Stripe verify", (index) => stripe.verify(all[index]!))
+  } else if (part === "identify") {
+    const all = webhookRequests(count)
+    await measure("Stripe identify", (index) => stripe.identify(all[index]!))
   } else if (part === "offer") {
     const all = webhookRequests(count * 2)
     const offer = (request: WebhookSource.WebhookRequest, event: object) =>
@@ -146,7 +127,7 @@ for (const part of parts) {
       offer(all[count + index]!, { provider: "stripe", id: "evt", type: "x" })
     )
   } else if (part === "two-step") {
-    const handler = await runtime.runPromise(Inbound.receive(twoStepStripe))
+    const handler = await runtime.runPromise(Inbound.receive(stripe, { twoStep: true }))
     const all = requests(count)
     await measure("handler, two-step Stripe", (index) => handler(HttpServerRequest.fromWeb(all[index]!)))
   } else {

@@ -75,7 +75,7 @@ const amounts: Array<string> = []
 
 beforeAll(async () => {
   runtime = ManagedRuntime.make(inboxOn(Sqlite.layerMemory))
-  handler = Inbound.webHandler(source, Layer.succeedContext(await runtime.context()))
+  handler = Inbound.webHandler(source, Layer.succeedContext(await runtime.context()), { twoStep: true })
 })
 
 afterAll(async () => {

@@ -50,7 +50,8 @@ export const parseHeader = (header: string | undefined): Header | undefined => {
 
 /** The `v1` signature of a body at a timestamp under one secret. @internal */
 export const sign = (secret: string, timestamp: string, body: string): string =>
-  createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex")
+  // In three updates: the same bytes as "<t>.<body>", without a copy of the body per secret.
+  createHmac("sha256", secret).update(timestamp, "utf8").update(".", "utf8").update(body, "utf8").digest("hex")
 
 /**
  * Whether any `v1` signature matches the body under any of the secrets (more

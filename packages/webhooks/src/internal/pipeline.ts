@@ -25,6 +25,8 @@ export interface Parts {
   readonly retryAfter: string
   readonly writeTimeout: Duration.Duration
   readonly critical: boolean
+  /** Identify before the 2xx and decode in the worker, when the source can. */
+  readonly twoStep: boolean
 }
 
 /** The inbox job id of one event. @internal */
@@ -250,7 +252,7 @@ export const handler = (parts: Parts) => {
         }
       }
     )
-  const steps = twoStepOf(verifier)
+  const steps = parts.twoStep ? twoStepOf(verifier) : undefined
   const check = steps === undefined ? verified : (delivery: WebhookSource.WebhookRequest) => identified(steps, delivery)
 
   return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
