@@ -524,6 +524,16 @@ const main = async () => {
         timeoutMillis: 60_000
       })
       check(/--control-port/.test(help.output()), `wedsync-sim --help on Node 22 printed no usage:\n${help.output()}`)
+      // @wedsync/ops's operator CLI, compiled, on both Nodes
+      for (const node of [node22, node24]) {
+        const cli = await run(
+          "wedsync-integrations --help",
+          join(project, "node_modules", ".bin", "wedsync-integrations"),
+          ["--help"],
+          { cwd: project, env: withNode(node), timeoutMillis: 60_000 }
+        )
+        check(/dead-letters/.test(cli.output()), `wedsync-integrations --help printed no commands:\n${cli.output()}`)
+      }
       return startSimulators(project, node24)
     })
     const env = simulatorEnv(providers)
