@@ -212,7 +212,10 @@ export const run = <S extends Port, A, R>(
         // Skipped without building an error: the common case while a provider is down.
         attempts.push({ provider: service.provider, outcome: "skipped", reason: admission, durationMillis: 0 })
         const last = index + 1 >= plan.steps.length
-        if (!last) resilience.countFailover(fiber.context)
+        if (!last) {
+          const to = plan.steps[index + 1]!.provider
+          resilience.countFailover(fiber.context, plan.service, operation, service.provider, to, admission, startedAt)
+        }
         if (lastError === undefined && last) {
           lastError = resilience.refusal(
             plan.service,
@@ -238,13 +241,26 @@ export const run = <S extends Port, A, R>(
           onFailure: (cause) =>
             asProviderFailure(cause, service.provider, operation, (error) => {
               lastError = error
-              const failed = failedAttempt(service.provider, error, clock.currentTimeMillisUnsafe() - startedAt)
+              const endedAt = clock.currentTimeMillisUnsafe()
+              const failed = failedAttempt(service.provider, error, endedAt - startedAt)
               if (lastStep(error)) {
                 attempts.push(failed)
                 return Effect.fail(exhausted(plan, operation, attempts, error))
               }
               const next = () => {
-                if (index + 1 < plan.steps.length) resilience.countFailover(fiber.context)
+                if (index + 1 < plan.steps.length) {
+                  const to = plan.steps[index + 1]!.provider
+                  const reason = error.reason._tag
+                  resilience.countFailover(
+                    fiber.context,
+                    plan.service,
+                    operation,
+                    service.provider,
+                    to,
+                    reason,
+                    endedAt
+                  )
+                }
                 return step(index + 1)
               }
               if (!error.maybeSent || service instanceof BrokenStep) {

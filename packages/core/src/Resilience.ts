@@ -37,6 +37,7 @@ import { CircuitBreaker, Redis } from "effect/persistence"
 import type * as IntegrationError from "./IntegrationError.ts"
 import * as Policy from "./Policy.ts"
 import { Engine, type EngineOptions, type Transition as EngineTransition } from "./internal/engine.ts"
+import type * as Incidents from "./internal/incidents.ts"
 import * as Quorum from "./internal/quorum.ts"
 import * as RedisWhenAvailable from "./internal/redisWhenAvailable.ts"
 import * as Internal from "./internal/service.ts"
@@ -48,58 +49,33 @@ export type CircuitState = "closed" | "open" | "half_open"
 /** A breaker state change; `source` tells a local decision from one learned from the shared store. @since 0.1.0 */
 export type Transition = EngineTransition
 
-/** Which call is being protected. @since 0.1.0 */
-export interface ProtectOptions {
-  readonly service: Policy.ServiceType
-  /** The provider's name, e.g. `"resend"`; one circuit per service and provider. */
-  readonly provider: string
-  /** The operation, e.g. `"send"`; spans and metrics are per operation. */
-  readonly operation: string
-  /**
-   * Total time for every attempt and the waits between them; defaults to the
-   * policy's `timeoutMillis`. One attempt never runs longer than the policy's
-   * `timeoutMillis` nor past this deadline.
-   */
-  readonly deadlineMillis?: number | undefined
-  /**
-   * The time left of an outer deadline (a `Failover` plan's, a notification's):
-   * the call, retries included, ends within it even when `deadlineMillis` or
-   * the policy allows more. `Failover.run` sets it from its `deadlineMillis`.
-   * When it is what cuts the call short, the call's own timer is armed 1 ms
-   * early: the time to build the failure and resume the caller, and a timer's
-   * lateness, so that the answer arrives by the outer deadline, not just after.
-   */
-  readonly withinMillis?: number | undefined
-  /**
-   * A circuit of its own for this kind of call, apart from the provider's
-   * main one: its own breaker, bulkhead and health window, keyed
-   * `service:provider:circuit`. Status lookups use `"status"`, so a rate limit
-   * on a provider's status API never opens the circuit its sends go through.
-   * Omitted: the provider's main circuit (`service:provider`), which
-   * `circuitState`, `Health` and `Failover` report. A named circuit honours a
-   * `DisableIntegration` override of its provider but not a forced circuit.
-   *
-   * @example
-   * ```ts
-   * lookup.pipe(Resilience.protect({ service: "sms", provider: "twilio", operation: "status", circuit: "status" }))
-   * ```
-   */
-  readonly circuit?: string | undefined
-  /**
-   * Whether repeating the call is harmless even when an earlier attempt may
-   * have reached the provider: a read (a status lookup), or a write the
-   * provider deduplicates by a key we send. Omitted or `false`: a failure
-   * that says `maybeSent` is not retried in the call, since a second request
-   * may duplicate the message; the caller resolves it first (`Failover.run`'s
-   * `resolve`). Failures that were certainly not sent are retried either way.
-   *
-   * @example
-   * ```ts
-   * lookup.pipe(Resilience.protect({ service: "sms", provider: "twilio", operation: "status", circuit: "status", idempotent: true }))
-   * ```
-   */
-  readonly idempotent?: boolean | undefined
-}
+/**
+ * A failed attempt (`Failure`: an attempt that reached the provider, or timed
+ * out, and failed with an `IntegrationError`; refusals made unmade are not
+ * one) or a `Failover.run` moving on from one provider to the next
+ * (`Failover`: `from`, `to` and the failure's or skip's `reason`).
+ *
+ * @example
+ * ```ts
+ * const line = (incident: Resilience.Incident) =>
+ *   incident._tag === "Failure" ? `${incident.provider} ${incident.reason}` : `${incident.from} → ${incident.to}`
+ * ```
+ * @since 0.3.0
+ */
+export type Incident = Incidents.Incident
+
+/**
+ * Which call is being protected: service, provider and operation; optionally
+ * a deadline, an outer deadline, a named circuit, and whether it is idempotent
+ * (each field documented on the interface it extends).
+ *
+ * @example
+ * ```ts
+ * const options: Resilience.ProtectOptions = { service: "sms", provider: "twilio", operation: "status", idempotent: true }
+ * ```
+ * @since 0.1.0
+ */
+export interface ProtectOptions extends Internal.ProtectOptions {}
 
 /**
  * What a call to a provider would meet now, without making it: `"Admitted"`,
@@ -119,7 +95,7 @@ export type Admission = Internal.Admission
  * The engine's methods: `protect` a call; `admit` (would a call be let
  * through now) and `refusal` (the error a skipped call stands for); `pinned`
  * (an operator's pin); `circuitState`, `health`, `providers`, `transitions`,
- * `healthChanges` to watch; `applyOverrides` / `overrides` for the operator's
+ * `healthEvents`, `incidents` to watch; `applyOverrides` / `overrides` for the operator's
  * controls. The engine's state stays behind these.
  *
  * @example
@@ -394,4 +370,21 @@ export const retune = (policies: Policy.PolicyLookup): Effect.Effect<void, never
  */
 export const transitions: Stream.Stream<Transition, never, Resilience> = Stream.unwrap(
   Effect.map(Effect.service(Resilience), (resilience) => resilience.transitions)
+)
+
+/**
+ * Every failed attempt and every failover of this instance, as it happens,
+ * from when the stream is subscribed. Nothing is built for it while nobody
+ * is subscribed: the call path checks for a listener first.
+ *
+ * @example
+ * ```ts
+ * yield* Stream.runForEach(Resilience.incidents, (incident) =>
+ *   incident._tag === "Failover" ? Effect.log(`${incident.service}: ${incident.from} → ${incident.to}`) : Effect.void
+ * ).pipe(Effect.forkScoped)
+ * ```
+ * @since 0.3.0
+ */
+export const incidents: Stream.Stream<Incident, never, Resilience> = Stream.unwrap(
+  Effect.map(Effect.service(Resilience), (resilience) => resilience.incidents)
 )

@@ -5,7 +5,9 @@
  * with a retention, so every instance (and the admin API) reads the same
  * history. Health across instances comes from here ({@link IncidentLog}'s
  * `providers`: each instance's latest circuit per provider) and Redis, not
- * from one process's memory.
+ * from one process's memory. {@link feed} records them on their own from
+ * `Resilience` (integration errors and fallbacks rolled up to at most two
+ * incidents a minute per key) and the engine's overrides.
  *
  * Every incident's summary and detail are redacted (`Redaction.redact` of
  * `@wedsync/core`) before they are kept. Ids sort by time, so `list` pages
@@ -28,8 +30,15 @@
 import { Clock, Context, Duration, Effect, Layer, Schedule, Stream } from "effect"
 import type { SqlClient } from "effect/sql"
 import { Correlation, type IntegrationError, Resilience, type StoreError, WeddingContext } from "@wedsync/core"
-import { incidentOfError, incidentOfEvent } from "./internal/incidentLog/feed.ts"
+import {
+  incidentOfError,
+  incidentOfEvent,
+  incidentOfRolled,
+  overrideChanges,
+  rollupKey
+} from "./internal/incidentLog/feed.ts"
 import { complete, defaultInstance } from "./internal/incidentLog/model.ts"
+import { type Rolled, Rollup } from "./internal/incidentLog/rollup.ts"
 import { sqlStore } from "./internal/incidentLog/sql.ts"
 import { memoryStore, type Store } from "./internal/incidentLog/store.ts"
 import type { Filter, Incident, NewIncident, ProviderView } from "./internal/incidentLog/types.ts"
@@ -184,6 +193,9 @@ export const recordFallback = (input: {
   })
 
 const PURGE_EVERY = Duration.hours(1)
+/** How often the feed reads the overrides in force and ends the rolled-up minutes that are over. */
+const TICK = Duration.seconds(1)
+const ROLLUP_MILLIS = 60_000
 
 const logged =
   (what: string) =>
@@ -194,10 +206,20 @@ const logged =
     )
 
 /**
- * A scoped daemon: records every breaker transition and health status change
- * of `Resilience` (`Health.changes`) as an incident, and purges what is past
- * the retention at start and every hour. A failing write is logged, never
- * ends the daemon. Subscribed by the time the layer is built.
+ * A scoped daemon that records on its own what `Resilience` sees, and purges
+ * what is past the retention at start and every hour:
+ * - every breaker transition and health status change (`Health.changes`);
+ * - integration errors (`Resilience.incidents`' failures): at most two a
+ *   minute per service, provider and reason — the first at once, then, when
+ *   its minute is over, one "N more <reason> from <provider> in the last
+ *   minute" (`detail.count` N) if more came;
+ * - fallbacks used (`Failover.run` moving on to the next provider), rolled up
+ *   the same way per service, from and to;
+ * - operator overrides (ForceCircuit, PinProvider, DisableIntegration,
+ *   PauseEndpoint) set, cleared or expired, read from the engine's overrides
+ *   every second (those in force when the feed starts are not recorded).
+ * A failing write is logged, never ends the daemon. Subscribed by the time
+ * the layer is built.
  *
  * @example
  * ```ts
@@ -212,6 +234,27 @@ export const feed: Layer.Layer<never, never, IncidentLog | Resilience.Resilience
     yield* Stream.runForEach(resilience.healthEvents, (event) =>
       logged("recording a health event")(log.record(incidentOfEvent(event)))
     ).pipe(Effect.forkScoped({ startImmediately: true }))
+    const rollup = new Rollup<Resilience.Incident>(ROLLUP_MILLIS)
+    const recordRolled = (rolled: ReadonlyArray<Rolled<Resilience.Incident>>) =>
+      Effect.forEach(rolled, (one) => logged("recording an incident")(log.record(incidentOfRolled(one))), {
+        discard: true
+      })
+    yield* Stream.runForEach(resilience.incidents, (incident) =>
+      Effect.suspend(() => recordRolled(rollup.add(rollupKey(incident), incident, incident.at)))
+    ).pipe(Effect.forkScoped({ startImmediately: true }))
+    let overrides = resilience.overrides().overrides
+    const tick = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      yield* recordRolled(rollup.sweep(now))
+      const current = resilience.overrides().overrides
+      if (current === overrides) return
+      const changes = overrideChanges(overrides, current, now)
+      overrides = current
+      yield* Effect.forEach(changes, (change) => logged("recording an override")(log.record(change)), {
+        discard: true
+      })
+    })
+    yield* tick.pipe(Effect.repeat(Schedule.spaced(TICK)), Effect.forkScoped)
     yield* logged("the retention purge")(log.purgeExpired).pipe(
       Effect.repeat(Schedule.spaced(PURGE_EVERY)),
       Effect.forkScoped

@@ -2,7 +2,9 @@
  * What reaches the incident log on its own and how it is kept: `feed`
  * records a circuit opening and closing driven through `Resilience` (a
  * provider tripped by failures, as core's tests do) and purges past the
- * retention hourly; secrets in a detail or summary are stored redacted
+ * retention hourly; rolls integration errors and failovers up to at most
+ * two incidents a minute per key; records overrides set and cleared through
+ * core's `Overrides`; secrets in a detail or summary are stored redacted
  * (memory and the raw SQLite row); `recordError` and `recordFallback` carry
  * the error's reason and family and the current wedding. `TestClock` throughout.
  */
@@ -10,12 +12,15 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
-import { IntegrationError, Policy, Resilience, WeddingContext } from "@wedsync/core"
+import { Audit, Failover, IntegrationError, Overrides, Policy, Resilience, WeddingContext } from "@wedsync/core"
 import { Sqlite } from "@wedsync/durable"
 import * as IncidentLog from "../src/IncidentLog.ts"
 
 const overrides: Policy.PolicyOverrides = {
-  providers: { sick: { breaker: { windowSize: 4, minimumCalls: 4, openMillis: 1_000 }, inCall: { maxAttempts: 1 } } }
+  providers: {
+    sick: { breaker: { windowSize: 4, minimumCalls: 4, openMillis: 1_000 }, inCall: { maxAttempts: 1 } },
+    primary: { inCall: { maxAttempts: 1 } }
+  }
 }
 const resilience = Resilience.layerMemory({ random: () => 0 }).pipe(Layer.provide(Policy.layer(overrides)))
 const logged = (options: IncidentLog.Options = {}) =>
@@ -83,6 +88,109 @@ const secretDetail: IncidentLog.NewIncident = {
   summary: "rotated key re_live_0123456789abcdef for Authorization: Bearer sk_live_51Habcdefghijklmnop",
   detail: { actor: "ana", apiKey: "re_live_0123456789abcdef", nested: { password: "hunter2" }, to: "ana@example.com" }
 }
+
+const withOverrides = IncidentLog.feed.pipe(
+  Layer.provideMerge(
+    Layer.mergeAll(
+      IncidentLog.layerMemory(),
+      Overrides.layerMemory.pipe(Layer.provideMerge(resilience), Layer.provideMerge(Audit.layerMemory))
+    )
+  )
+)
+
+/** A call to "flaky" that fails at once for a request reason (which never opens its circuit). */
+const refused = (reason: IntegrationError.Reason) =>
+  Effect.fail(IntegrationError.make("flaky", "send", reason)).pipe(
+    Resilience.protect({ service: "email", provider: "flaky", operation: "send" }),
+    Effect.exit
+  )
+
+interface Sender {
+  readonly provider: string
+  readonly send: Effect.Effect<string, IntegrationError.IntegrationError>
+}
+
+describe("IncidentLog.feed: errors, fallbacks and overrides", () => {
+  it.effect("records 50 failures of one reason in a minute as two incidents, another reason as its own", () =>
+    Effect.gen(function* () {
+      for (let i = 0; i < 50; i++) yield* refused(new IntegrationError.Rejected({}))
+      yield* refused(new IntegrationError.InvalidRequest({}))
+      yield* settle
+      const firsts = yield* use((log) => log.list({ kind: "integration_error" }))
+      assert.deepStrictEqual(firsts.map((incident) => [incident.reason, incident.detail.count]).sort(), [
+        ["InvalidRequest", 1],
+        ["Rejected", 1]
+      ])
+      yield* TestClock.adjust("61 seconds")
+      yield* settle
+      const all = yield* use((log) => log.list({ kind: "integration_error" }))
+      assert.strictEqual(all.length, 3)
+      const more = all.filter((incident) => incident.detail.count === 49)
+      assert.strictEqual(more.length, 1)
+      assert.deepInclude(more[0], {
+        service: "email",
+        provider: "flaky",
+        reason: "Rejected",
+        family: "request",
+        summary: "49 more Rejected from flaky in the last minute"
+      })
+    }).pipe(Effect.provide(withOverrides))
+  )
+
+  it.effect("records a failover as a fallback used, from the failing provider to the next", () =>
+    Effect.gen(function* () {
+      const plan = Failover.fromServices<Sender>("email", [
+        {
+          provider: "primary",
+          send: Effect.fail(IntegrationError.make("primary", "send", new IntegrationError.Unavailable({})))
+        },
+        { provider: "backup", send: Effect.succeed("sent") }
+      ])
+      const served = yield* Failover.run(plan, "send", (sender) => sender.send)
+      assert.strictEqual(served.provider, "backup")
+      yield* settle
+      const fallbacks = yield* use((log) => log.list({ kind: "fallback_used" }))
+      assert.strictEqual(fallbacks.length, 1)
+      assert.deepInclude(fallbacks[0], {
+        service: "email",
+        provider: "primary",
+        operation: "send",
+        reason: "Unavailable"
+      })
+      assert.deepStrictEqual(fallbacks[0]!.detail, { from: "primary", to: "backup", count: 1 })
+    }).pipe(Effect.provide(withOverrides))
+  )
+
+  it.effect("records an override when it is set and when it is cleared", () =>
+    Effect.gen(function* () {
+      const overrides = yield* Overrides.Overrides
+      const ana: Audit.Operator = { actor: "ana@wedsync", reason: "INC-42 Resend outage" }
+      const forced = yield* overrides.set(
+        { _tag: "ForceCircuit", service: "email", provider: "resend", state: "open" },
+        ana
+      )
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      yield* overrides.clear(forced.id, ana)
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      const recorded = [...(yield* use((log) => log.list({ kind: "override" })))].reverse()
+      assert.deepStrictEqual(
+        recorded.map((incident) => [
+          incident.service,
+          incident.provider,
+          incident.detail.change,
+          incident.detail.override
+        ]),
+        [
+          ["email", "resend", "set", forced.id],
+          ["email", "resend", "cleared", forced.id]
+        ]
+      )
+      assert.strictEqual(recorded[0]!.summary, "email/resend circuit forced open by ana@wedsync: INC-42 Resend outage")
+    }).pipe(Effect.provide(withOverrides))
+  )
+})
 
 describe("IncidentLog redaction", () => {
   it.effect("stores a secret-looking detail redacted", () =>

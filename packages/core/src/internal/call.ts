@@ -24,6 +24,7 @@ import { bulkheadFull } from "./bulkhead.ts"
 import type { Engine, Guard } from "./engine.ts"
 import { disabledError } from "./overrides/apply.ts"
 import type { Attempt } from "./inFlight.ts"
+import { emitFailure } from "./incidents.ts"
 import { isDefaultClock } from "./defaultClock.ts"
 import { probe } from "./probe.ts"
 import { correlation, rejection } from "./refusal.ts"
@@ -311,6 +312,9 @@ const call = <A, R>(
               guard.failure.updateUnsafe(1, fiber.context)
               guard.reasonMetric(error.reason._tag).updateUnsafe(1, fiber.context)
             }
+          }
+          if (error !== undefined && !released && engine.incidentListeners.size > 0) {
+            emitFailure(engine.incidentListeners, guard, error, endedAt, fiber)
           }
           let follow: Effect.Effect<void> | undefined
           // A released attempt is the trip's consequence, not more evidence: the circuit does not hear of it.

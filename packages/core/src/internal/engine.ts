@@ -1,9 +1,9 @@
 /**
  * The resilience engine's state: per service and provider a circuit, a
  * bulkhead and a health window; per operation the metrics bound to their
- * attributes; and the listeners that `Health.changes` and
- * `Resilience.transitions` stream from. The call path is in `call.ts`, the
- * shared-store protocol in `sharedState.ts`.
+ * attributes; and the listeners that `Health.changes`,
+ * `Resilience.transitions` and `Resilience.incidents` stream from. The call
+ * path is in `call.ts`, the shared-store protocol in `sharedState.ts`.
  *
  * @internal
  */
@@ -12,6 +12,7 @@ import type { CircuitBreaker } from "effect/persistence"
 import { Bulkhead } from "./bulkhead.ts"
 import { Circuit, type CircuitState, HALF_OPEN, OPEN, stateName } from "./circuit.ts"
 import { HealthWindow, type Status } from "./health.ts"
+import type { Listeners as IncidentListeners } from "./incidents.ts"
 import { InFlight } from "./inFlight.ts"
 import { type Disabled, disabledFor, empty as noOverrides, type Snapshot } from "./overrides/snapshot.ts"
 
@@ -171,6 +172,8 @@ export class Engine {
   private readonly scoped = new Map<string, Guard>()
   readonly transitionListeners = new Set<(transition: Transition) => void>()
   readonly healthListeners = new Set<(change: HealthChange) => void>()
+  /** Failed attempts and failovers (`incidents.ts`): emitted only while this set is non-empty. */
+  readonly incidentListeners: IncidentListeners = new Set()
   readonly random: () => number
   /** The operator overrides in force (see `Overrides`); read on the hot path as plain fields. */
   overrides: Snapshot = noOverrides

@@ -22,6 +22,7 @@ import {
   type Transition
 } from "./engine.ts"
 import type { Status } from "./health.ts"
+import { emitFailover, type Incident } from "./incidents.ts"
 import { apply, disabledError } from "./overrides/apply.ts"
 import type { Snapshot } from "./overrides/snapshot.ts"
 import { circuitOpen } from "./trusted.ts"
@@ -50,14 +51,56 @@ export type HealthEvent =
 /** What a call to a provider would meet now: admitted, or skipped unmade and why. @internal */
 export type Admission = "Admitted" | "CircuitOpen" | "Disabled"
 
-/** Which call is being protected. @internal */
+/** Which call is being protected; `Resilience.ProtectOptions`. @internal */
 export interface ProtectOptions {
   readonly service: Policy.ServiceType
+  /** The provider's name, e.g. `"resend"`; one circuit per service and provider. */
   readonly provider: string
+  /** The operation, e.g. `"send"`; spans and metrics are per operation. */
   readonly operation: string
+  /**
+   * Total time for every attempt and the waits between them; defaults to the
+   * policy's `timeoutMillis`. One attempt never runs longer than the policy's
+   * `timeoutMillis` nor past this deadline.
+   */
   readonly deadlineMillis?: number | undefined
+  /**
+   * The time left of an outer deadline (a `Failover` plan's, a notification's):
+   * the call, retries included, ends within it even when `deadlineMillis` or
+   * the policy allows more. `Failover.run` sets it from its `deadlineMillis`.
+   * When it is what cuts the call short, the call's own timer is armed 1 ms
+   * early: the time to build the failure and resume the caller, and a timer's
+   * lateness, so that the answer arrives by the outer deadline, not just after.
+   */
   readonly withinMillis?: number | undefined
+  /**
+   * A circuit of its own for this kind of call, apart from the provider's
+   * main one: its own breaker, bulkhead and health window, keyed
+   * `service:provider:circuit`. Status lookups use `"status"`, so a rate limit
+   * on a provider's status API never opens the circuit its sends go through.
+   * Omitted: the provider's main circuit (`service:provider`), which
+   * `circuitState`, `Health` and `Failover` report. A named circuit honours a
+   * `DisableIntegration` override of its provider but not a forced circuit.
+   *
+   * @example
+   * ```ts
+   * lookup.pipe(Resilience.protect({ service: "sms", provider: "twilio", operation: "status", circuit: "status" }))
+   * ```
+   */
   readonly circuit?: string | undefined
+  /**
+   * Whether repeating the call is harmless even when an earlier attempt may
+   * have reached the provider: a read (a status lookup), or a write the
+   * provider deduplicates by a key we send. Omitted or `false`: a failure
+   * that says `maybeSent` is not retried in the call, since a second request
+   * may duplicate the message; the caller resolves it first (`Failover.run`'s
+   * `resolve`). Failures that were certainly not sent are retried either way.
+   *
+   * @example
+   * ```ts
+   * lookup.pipe(Resilience.protect({ service: "sms", provider: "twilio", operation: "status", circuit: "status", idempotent: true }))
+   * ```
+   */
   readonly idempotent?: boolean | undefined
 }
 
@@ -76,12 +119,27 @@ export interface Service {
     correlationId: string | undefined
   ) => IntegrationError.IntegrationError
   readonly pinned: (service: Policy.ServiceType) => string | undefined
-  readonly countFailover: (context: Context.Context<never>) => void
+  /**
+   * Counts a `Failover.run` moving on from step `from` to the next, `to`
+   * (failed or skipped for `reason`), and tells `incidents` of it. Positional,
+   * so nothing is built when nobody listens.
+   */
+  readonly countFailover: (
+    context: Context.Context<never>,
+    service: Policy.ServiceType,
+    operation: string,
+    from: string,
+    to: string,
+    reason: string | undefined,
+    at: number
+  ) => void
   readonly circuitState: (service: Policy.ServiceType, provider: string) => "closed" | "open" | "half_open"
   readonly health: (service: Policy.ServiceType, provider: string) => ProviderHealth
   readonly providers: () => ReadonlyArray<ProviderHealth>
   readonly transitions: Stream.Stream<Transition>
   readonly healthEvents: Stream.Stream<HealthEvent>
+  /** Failed attempts and failovers, from when it is subscribed. */
+  readonly incidents: Stream.Stream<Incident>
   readonly overrides: () => Snapshot
   readonly applyOverrides: (snapshot: Snapshot) => Effect.Effect<void>
   readonly retune: (policies: Policy.PolicyLookup) => Effect.Effect<void>
@@ -173,7 +231,10 @@ const makeService = (engine: Engine): Service => ({
       : circuitOpen(provider, operation, state.key, state.circuit.retryAfter(now), correlationId)
   },
   pinned: (service) => (engine.overrides.pinned.size === 0 ? undefined : engine.overrides.pinned.get(service)),
-  countFailover: (context) => failoversTotal.updateUnsafe(1, context),
+  countFailover: (context, service, operation, from, to, reason, at) => {
+    failoversTotal.updateUnsafe(1, context)
+    emitFailover(engine.incidentListeners, service, operation, from, to, reason, at)
+  },
   circuitState: (service, provider) => view(engine.providerState(service, provider).circuit),
   health: (service, provider) => healthOf(engine.providerState(service, provider)),
   // A named circuit (status lookups) is not the provider's health: that is its sends'.
@@ -190,6 +251,7 @@ const makeService = (engine: Engine): Service => ({
       removeTransition()
     }
   }),
+  incidents: listen<Incident>((emit) => addListener(engine.incidentListeners, emit)),
   overrides: () => engine.overrides,
   retune: (policies) =>
     Effect.sync(() => engine.retune((service, provider) => policies.get(service as Policy.ServiceType, provider))),

@@ -11,6 +11,12 @@ import { hostname } from "node:os"
 import { redact } from "@wedsync/core/Redaction"
 import type { Filter, Incident, NewIncident, ProviderView } from "./types.ts"
 
+/** The failures an error incident stands for: the feed rolls repeats up into one with `detail.count`. @internal */
+export const failuresOf = (incident: Incident): number => {
+  const count = incident.detail.count
+  return typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 1
+}
+
 /** One hour, the window of `failuresLastHour`. @internal */
 export const HOUR = 3_600_000
 
@@ -126,7 +132,7 @@ export const viewsOf = (incidents: ReadonlyArray<Incident>, now: number): Readon
       firstAt: Math.min(group.firstAt, incident.at),
       transition: !isError && newer(group.transition) ? incident : group.transition,
       error: isError && newer(group.error) ? incident : group.error,
-      failuresLastHour: group.failuresLastHour + (isError && incident.at >= now - HOUR ? 1 : 0)
+      failuresLastHour: group.failuresLastHour + (isError && incident.at >= now - HOUR ? failuresOf(incident) : 0)
     })
   }
   return sortViews([...groups.values()].map(viewOf))

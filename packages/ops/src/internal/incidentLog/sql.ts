@@ -52,6 +52,11 @@ const incidentOf = (row: Row): Incident => JSON.parse(row.incident) as Incident
 /** The SQL store; its table is created first. @internal */
 export const sqlStore: Effect.Effect<Store, StoreError.StoreError, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  // The failures an error incident stands for: the feed rolls repeats up into one row with `detail.count`.
+  const failuresOf = sql.onDialectOrElse({
+    pg: () => sql.literal(`COALESCE((incident::jsonb #>> '{detail,count}')::bigint, 1)`),
+    orElse: () => sql.literal(`COALESCE(CAST(json_extract(incident, '$.detail.count') AS INTEGER), 1)`)
+  })
   yield* Migrations.migrate("incidentLog.migrate", `${TABLE}_migrations`, { "1_create_incidents": createTable })
   const byIds = (ids: ReadonlyArray<string>) =>
     ids.length === 0
@@ -86,7 +91,7 @@ export const sqlStore: Effect.Effect<Store, StoreError.StoreError, SqlClient.Sql
         const groups = yield* sql<GroupRow>`SELECT service, provider, instance, MIN(at) AS first_at,
             MAX(CASE WHEN kind = 'breaker_transition' THEN id END) AS transition_id,
             MAX(CASE WHEN kind = 'integration_error' THEN id END) AS error_id,
-            SUM(CASE WHEN kind = 'integration_error' AND at >= ${now - HOUR} THEN 1 ELSE 0 END) AS failures
+            SUM(CASE WHEN kind = 'integration_error' AND at >= ${now - HOUR} THEN ${failuresOf} ELSE 0 END) AS failures
           FROM wedsync_incidents
           WHERE provider IS NOT NULL AND kind IN ('breaker_transition', 'integration_error') AND at >= ${floor}
           GROUP BY service, provider, instance`
