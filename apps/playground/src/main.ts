@@ -131,3 +131,19 @@ for (const { story, answer } of report.vendor) {
         : `FAILED (${answer.reason})`
   console.log(`  ${story}: ${what}`)
 }
+
+console.log("\n8. Operators told once: Twilio down on a day with two weddings (@wedsync/ops)")
+console.log("The circuit opens; the Monitor raises one alert with the affected weddings ranked, repeats nothing while")
+console.log("it stays open, and sends one resolution once Twilio is back and the circuit has stayed closed.\n")
+for (const { story, outcome } of report.operations.sends) console.log(`  ${story}: ${outcome}`)
+for (const notice of report.operations.notices) {
+  if (notice._tag === "Alert") {
+    console.log(`  ALERT (${notice.severity}) ${notice.title}`)
+    for (const wedding of notice.impact?.affected ?? []) {
+      console.log(`    ${wedding.weddingDate} ${wedding.couple ?? wedding.weddingId}: ${wedding.why}`)
+    }
+  } else console.log(`  RESOLVED ${notice.title}`)
+}
+const kinds = new Map<string, number>()
+for (const incident of report.operations.incidents) kinds.set(incident.kind, (kinds.get(incident.kind) ?? 0) + 1)
+console.log(`  incident log: ${[...kinds].map(([kind, count]) => `${count} ${kind}`).join(", ")}`)

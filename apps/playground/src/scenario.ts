@@ -29,6 +29,7 @@ import { Notifications } from "@wedsync/notifications"
 import { Payments } from "@wedsync/payments"
 import { PersistedQueue } from "effect/persistence"
 import * as CalendarScenario from "./calendar.ts"
+import * as OperationsScenario from "./operations.ts"
 import * as DeliveryScenario from "./deliveries.ts"
 import * as Providers from "./providers.ts"
 
@@ -61,6 +62,7 @@ export interface Report {
   readonly payments: ReadonlyArray<Charge>
   readonly calendar: ReadonlyArray<CalendarScenario.CalendarStep>
   readonly vendor: ReadonlyArray<CalendarScenario.VendorRead>
+  readonly operations: OperationsScenario.OperationsReport
 }
 
 /** One charge of the payments scenario, and the PaymentIntents Stripe made for it. */
@@ -267,6 +269,7 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
   const charges = yield* payments(providers)
   const calendar = yield* CalendarScenario.calendarDown(providers)
   const vendor = yield* CalendarScenario.vendorStale(providers)
+  const operations = yield* OperationsScenario.operatorsTold(providers)
   const health = yield* Health.snapshot
   yield* Fiber.interrupt(watcher)
   return {
@@ -279,7 +282,8 @@ export const run: Effect.Effect<Report> = Effect.gen(function* () {
     maybeSent: ambiguous,
     payments: charges,
     calendar,
-    vendor
+    vendor,
+    operations
   }
 }).pipe(
   Effect.scoped,
