@@ -46,7 +46,8 @@ export const operatorsTold = (providers: Providers.Providers) =>
       { weddingId: "w_ana_luis", weddingDate: day(20), couple: "Ana & Luis", services: ["sms"] }
     ])
     const ops = Monitor.layer({ settle: "200 millis" }).pipe(
-      Layer.provideMerge(Alerts.layerMemory({ sinks: [capture, AlertSinks.log] })),
+      // Told through a sink of its own, printed by main.ts; the log sink would repeat it out of order.
+      Layer.provideMerge(Alerts.layerMemory({ sinks: [capture] })),
       Layer.provideMerge(IncidentLog.feed),
       Layer.provideMerge(IncidentLog.layerMemory()),
       Layer.provideMerge(weddings),
