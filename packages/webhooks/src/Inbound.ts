@@ -166,6 +166,28 @@ export type EventHandler<R = never> = Processing.EventHandler<R>
 export type Handlers = Processing.Handlers
 
 /**
+ * The outbox handlers of `registry`, by operation (`webhook.<provider>`), for
+ * a worker that runs other work too: `Outbox.worker({ ...Inbound.handlers(registry),
+ * ...Payments.handlers })`. The same dispatch as {@link worker}: by event type
+ * (`"*"` for the rest), under the `webhook` policy's timeout, a thrown or
+ * died handler an `Unavailable` (`wedsync.webhook.handler_defect`), a
+ * two-step source's events decoded with `sources`.
+ *
+ * @example
+ * ```ts
+ * yield* Outbox.worker({ ...Inbound.handlers({ stripe: { "*": recordPayment } }), ...Payments.handlers })
+ * ```
+ * @since 0.1.0
+ */
+export const handlers = <const H extends Handlers>(
+  registry: H,
+  options?: { readonly sources?: ReadonlyArray<WebhookSource.WebhookSource["Service"]> | undefined }
+): Readonly<Record<string, Outbox.Handler<Processing.ServicesOf<H>>>> =>
+  Processing.outboxHandlers(registry, options?.sources) as Readonly<
+    Record<string, Outbox.Handler<Processing.ServicesOf<H>>>
+  >
+
+/**
  * Processes received events from the inbox with `handlers`, on the outbox's
  * workers: critical work (a payment processor's event, a wedding within 7
  * days) in the critical lane, taken first; failures retried under the
