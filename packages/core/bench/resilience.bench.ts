@@ -8,9 +8,10 @@
  * (which also registers each fiber for the runtime's disposal) is shown for
  * the fail-fast case as an extra row without a target.
  *
- * Then, on the real clock, "time to serve with a hanging primary": how long a
- * caller waits once the primary hangs (a promise that never settles until its
- * AbortSignal fires) and a healthy backup answers; see `hangingPrimary` below.
+ * Then, on the real clock and in a fresh process, "time to serve with a
+ * hanging primary" (bench/hanging.ts): how long a caller waits once the
+ * primary hangs (a promise that never settles until its AbortSignal fires)
+ * and a healthy backup answers.
  */
 import {
   circuitBreaker,
@@ -23,28 +24,18 @@ import {
   TimeoutStrategy,
   wrap
 } from "cockatiel"
+import { execFileSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { bench, do_not_optimize, run, summary } from "mitata"
 import CircuitBreakerOpossum from "opossum"
-import { Audit, Failover, IntegrationError, MaybeSent, Overrides, Policy, Resilience } from "../src/index.ts"
+import { caller, fn } from "./callers.ts"
+import { Audit, Failover, Overrides, Policy, Resilience } from "../src/index.ts"
 
-const fn = async () => 1
 const failing = async (): Promise<number> => {
   throw failure
 }
 const failure = new Error("down")
-
-interface Caller {
-  readonly provider: string
-  readonly call: Effect.Effect<number, IntegrationError.IntegrationError>
-}
-const caller = (provider: string, body: () => Promise<number>): Caller => ({
-  provider,
-  call: Effect.tryPromise({
-    try: body,
-    catch: () => IntegrationError.make(provider, "call", new IntegrationError.Unavailable({}))
-  })
-})
 
 // The failing primary is attempted once per call: no in-call retry, as cockatiel's fallback.
 const overrides = Policy.PolicyOverrides.make({
@@ -229,149 +220,13 @@ for (const [label, ours, peers, targets] of rows) {
   console.log(`${label.padEnd(42)} ${ns(ours).toFixed(0).padStart(7)} ns  ${parts.join("  ")}  ${verdict}`)
 }
 await runtime.dispose()
-await hangingPrimary()
 opossum.shutdown()
 opossumOpen.shutdown()
 opossumFallbackOpen.shutdown()
 opossumFallback.shutdown()
 
-/**
- * Time to serve with a hanging primary, on the real clock: a 50 ms policy
- * timeout, a primary that hangs until its signal aborts, a backup that
- * answers at once. Targets (issue 17): the first call after the hang begins
- * within the primary's timeout plus the backup's latency; calls after the trip
- * within the backup's latency plus 1 ms; a plan of four hanging providers
- * never past its deadline. "The primary's timeout" is the 50 ms timer as Node
- * delivers it (a bare `setTimeout(50)` measured here), since no timer fires early.
- * The first and second calls are each the median of seven trials, every trial
- * a provider that served 50 calls and then starts hanging, compared with the
- * timer's median: one sample against a median would miss half the time on a
- * perfect engine.
- */
-async function hangingPrimary() {
-  const timeoutMillis = 50
-  const deadlineMillis = 120
-  const hangOverrides = Policy.PolicyOverrides.make({
-    // every provider of "sms" hangs in this case; one attempt each, so a timeout is not retried in-call
-    services: { sms: { timeoutMillis, inCall: { maxAttempts: 1 } } }
-  })
-  const hangRuntime = ManagedRuntime.make(
-    Overrides.layerMemory.pipe(
-      Layer.provideMerge(Resilience.layerMemory().pipe(Layer.provide(Policy.layer(hangOverrides)))),
-      Layer.provide(Audit.layerMemory)
-    )
-  )
-  const hanging = (provider: string): Caller => ({
-    provider,
-    call: Effect.tryPromise({
-      try: (signal) =>
-        new Promise<number>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
-      catch: () => IntegrationError.make(provider, "call", new IntegrationError.Unavailable({}))
-    })
-  })
-  // A hang after the request was written may have sent it: these runs accept a copy through the backup
-  // (the wedding-day policy) and must be served by it; a run that fails instead would time nothing useful.
-  const acceptingCopies = { ...MaybeSent.defaults, withoutWedding: "failover" as const, maxDuplicates: 3 }
-  const timed = async (effect: Effect.Effect<unknown, unknown, Resilience.Resilience>) => {
-    const started = performance.now()
-    await hangRuntime.runPromise(Effect.provideService(effect, MaybeSent.Policy, acceptingCopies)).catch(ignore)
-    return performance.now() - started
-  }
-  const use = (service: Caller) => service.call
-  const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-  // The backup's latency: the same backup through protect + Failover, alone, warm.
-  const alone = Failover.run(Failover.fromServices("sms", [caller("spare", fn)]), "call", use)
-  for (let i = 0; i < 200; i++) await timed(alone)
-  const backupSamples: Array<number> = []
-  for (let i = 0; i < 200; i++) backupSamples.push(await timed(alone))
-  const backupLatency = median(backupSamples)
-  const timerSamples: Array<number> = []
-  for (let i = 0; i < 21; i++) {
-    const started = performance.now()
-    await new Promise((resolve) => setTimeout(resolve, timeoutMillis))
-    timerSamples.push(performance.now() - started)
-  }
-  // The median, so one timer a busy machine delayed does not loosen every target below.
-  const timer = median(timerSamples)
-  // The last step's timer is armed for what remains, so the plan ends when that timer fires: late by as much as any timer.
-  const lateness = Math.max(0, timer - timeoutMillis)
-
-  // Warm the hang path (timeout, trip, release, failover) on another primary first: the method is warm, in-process.
-  const warm = Failover.run(Failover.fromServices("sms", [hanging("warm"), caller("spare", fn)]), "call", use)
-  await Promise.all([timed(warm), timed(warm), timed(warm)])
-  for (let i = 0; i < 20; i++) await timed(warm)
-
-  // A primary that served until now and starts hanging: its circuit, metrics and health already exist, as in
-  // production. Seven trials, each on a provider of its own; the medians are compared with the timer's median.
-  const firsts: Array<number> = []
-  const seconds: Array<number> = []
-  let serve = alone
-  let state = "closed"
-  for (let trial = 0; trial < 7; trial++) {
-    const provider = `twilio-${trial}`
-    let hangs = false
-    const healthy = caller(provider, fn)
-    const primary: Caller = {
-      provider,
-      call: Effect.suspend(() => (hangs ? hanging(provider).call : healthy.call))
-    }
-    serve = Failover.run(Failover.fromServices("sms", [primary, caller("spare", fn)]), "call", use)
-    for (let i = 0; i < 50; i++) await timed(serve)
-    hangs = true
-    firsts.push(await timed(serve))
-    seconds.push(await timed(serve))
-    state = await hangRuntime.runPromise(Resilience.circuitState("sms", provider))
-  }
-  const first = median(firsts)
-  const second = median(seconds)
-  const after: Array<number> = []
-  for (let i = 0; i < 50; i++) after.push(await timed(serve))
-  const afterMax = Math.max(...after)
-
-  // Callers already waiting when it trips: three start 25 ms into the hang of two others.
-  const released = Failover.run(Failover.fromServices("sms", [hanging("vonage"), caller("spare", fn)]), "call", use)
-  const opening = [timed(released), timed(released)]
-  await new Promise((resolve) => setTimeout(resolve, 25))
-  const waiting = await Promise.all([timed(released), timed(released), timed(released)])
-  await Promise.all(opening)
-  const releasedMax = Math.max(...waiting)
-
-  // Four hanging providers under one deadline, each run on fresh circuits so every step really hangs;
-  // run 0 warms the path and is not counted.
-  const plans: Array<number> = []
-  for (let run = 0; run < 6; run++) {
-    const four = Failover.fromServices("sms", [
-      hanging(`hang-${run}-0`),
-      hanging(`hang-${run}-1`),
-      hanging(`hang-${run}-2`),
-      hanging(`hang-${run}-3`)
-    ])
-    const took = await timed(Failover.run(four, "call", use, { deadlineMillis }))
-    if (run > 0) plans.push(took)
-  }
-  const planMax = Math.max(...plans)
-  await hangRuntime.dispose()
-
-  const verdict = (ok: boolean, target: string) => (ok ? `meets target (${target})` : `MISSES target (${target})`)
-  const ms = (value: number) => `${value.toFixed(2)} ms`
-  console.log(`\ntime to serve with a hanging primary (timeout ${timeoutMillis} ms, real clock)`)
-  console.log(
-    `backup alone (median)                      ${ms(backupLatency).padStart(10)}  timer setTimeout(${timeoutMillis}) median ${ms(timer)}`
-  )
-  console.log(
-    `first call after the hang begins (median of ${firsts.length}) ${ms(first).padStart(7)}  ${verdict(first <= timer + backupLatency, `<= timeout ${ms(timer)} + backup ${ms(backupLatency)}`)}`
-  )
-  console.log(
-    `second call (trips the circuit: ${state}, median) ${ms(second).padStart(4)}  ${verdict(second <= timer + backupLatency, `<= timeout ${ms(timer)} + backup ${ms(backupLatency)}`)}`
-  )
-  console.log(
-    `calls after the trip (max of ${after.length}, median ${ms(median(after))}) ${ms(afterMax).padStart(6)}  ${verdict(afterMax <= backupLatency + 1, `<= backup ${ms(backupLatency)} + 1 ms`)}`
-  )
-  console.log(
-    `callers waiting when it trips (max of 3)   ${ms(releasedMax).padStart(10)}  ${verdict(releasedMax < timeoutMillis, `released before their own ${timeoutMillis} ms timeout`)}`
-  )
-  console.log(
-    `four hanging providers, deadline ${deadlineMillis} ms ${ms(planMax).padStart(10)}  ${verdict(planMax <= deadlineMillis + lateness, `max of ${plans.length} runs <= ${deadlineMillis} ms + timer lateness ${ms(lateness)}`)}`
-  )
-}
+// In a process of its own: after the cases above the heap holds ~55 MB and collects in 16–40 ms pauses, whose
+// concurrent sweeping on a 2-vCPU machine lands in single calls of a case that is judged on its maximum.
+execFileSync(process.execPath, ["--expose-gc", fileURLToPath(new URL("./hanging.ts", import.meta.url))], {
+  stdio: "inherit"
+})

@@ -4,15 +4,16 @@
  * left armed never cuts a later attempt short, each attempt waits its whole
  * timeout from its own start, concurrent attempts each get one, and a
  * deadline shorter than the policy's timeout still ends the attempt by then.
+ * A full policy timeout keeps a millisecond back (`answerReserve`), so the
+ * caller has its answer, and its failover begins, within the timeout.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as IntegrationError from "../src/IntegrationError.ts"
 import * as Policy from "../src/Policy.ts"
 import * as Resilience from "../src/Resilience.ts"
-import { deadlineIn } from "../src/internal/deadline.ts"
+import { ANSWER_RESERVE_MILLIS, answerReserve, DEADLINE_RESERVE_MILLIS, deadlineIn } from "../src/internal/deadline.ts"
 import { InFlight } from "../src/internal/inFlight.ts"
-import { ANSWER_RESERVE_MILLIS } from "../src/internal/service.ts"
 
 const TIMEOUT = 40
 // Never trips: every attempt here must reach its own timer.
@@ -50,6 +51,8 @@ const timedHang = (provider: string, withinMillis?: number) =>
 
 // Node may fire a timer a fraction of a millisecond before the ms it was armed for.
 const EARLY = 1
+// A full policy timeout is armed its answer reserve early on the real clock, so the caller has its answer by it.
+const FULL = TIMEOUT - answerReserve(TIMEOUT)
 
 describe("attempt timeouts on the real clock", () => {
   it.live("a later attempt waits its whole timeout from its own start, not what an earlier one left armed", () =>
@@ -66,7 +69,7 @@ describe("attempt timeouts on the real clock", () => {
         yield* sleep(TIMEOUT * 0.75)
         const { took, reason } = yield* timedHang("reused")
         assert.strictEqual(reason, "TimedOut")
-        assert.isAtLeast(took, TIMEOUT - EARLY)
+        assert.isAtLeast(took, FULL - EARLY)
         assert.isBelow(took, TIMEOUT * 4)
       }
     }).pipe(Effect.provide(layer))
@@ -82,7 +85,7 @@ describe("attempt timeouts on the real clock", () => {
       const earlier = yield* Fiber.join(first)
       for (const { took, reason } of [earlier, ...later]) {
         assert.strictEqual(reason, "TimedOut")
-        assert.isAtLeast(took, TIMEOUT - EARLY)
+        assert.isAtLeast(took, FULL - EARLY)
         assert.isBelow(took, TIMEOUT * 4)
       }
     }).pipe(Effect.provide(layer))
@@ -94,12 +97,12 @@ describe("attempt timeouts on the real clock", () => {
       yield* timedHang("shortened")
       const { took, reason } = yield* timedHang("shortened", TIMEOUT / 4)
       assert.strictEqual(reason, "TimedOut")
-      assert.isAtLeast(took, TIMEOUT / 4 - ANSWER_RESERVE_MILLIS - EARLY)
+      assert.isAtLeast(took, TIMEOUT / 4 - DEADLINE_RESERVE_MILLIS - EARLY)
       assert.isBelow(took, TIMEOUT - EARLY)
     }).pipe(Effect.provide(layer))
   )
 
-  it.live("an attempt cut by an outer deadline is armed to answer by it, keeping 1 ms back", () =>
+  it.live("an attempt cut by an outer deadline is armed to answer by it, keeping 2 ms back", () =>
     Effect.gen(function* () {
       const within = TIMEOUT / 2
       const exit = yield* Effect.exit(
@@ -116,8 +119,28 @@ describe("attempt timeouts on the real clock", () => {
       // The timer it was given: what the deadline left, less the time to answer.
       assert.strictEqual(
         reason?._tag === "TimedOut" ? Duration.toMillis(reason.timeout) : undefined,
-        within - ANSWER_RESERVE_MILLIS
+        within - DEADLINE_RESERVE_MILLIS
       )
+    }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("the answer reserve", () => {
+  it("keeps a millisecond of a policy timeout only where that is at most 5 % of it", () => {
+    assert.strictEqual(answerReserve(8_000), ANSWER_RESERVE_MILLIS)
+    assert.strictEqual(answerReserve(20), ANSWER_RESERVE_MILLIS)
+    assert.strictEqual(answerReserve(19), 0)
+    assert.strictEqual(answerReserve(5), 0)
+  })
+
+  it.live("a full policy timeout still reports the policy's timeout", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        Resilience.protect(hang("reused"), { service: "email", provider: "reused", operation: "send" })
+      )
+      const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((reason) => reason._tag === "Fail") : undefined
+      const reason = (failure?.error as IntegrationError.IntegrationError | undefined)?.reason
+      assert.strictEqual(reason?._tag === "TimedOut" ? Duration.toMillis(reason.timeout) : undefined, TIMEOUT)
     }).pipe(Effect.provide(layer))
   )
 })
@@ -163,6 +186,8 @@ describe("a plan's deadline on the real clock", () => {
     Effect.gen(function* () {
       const clock = yield* Effect.clockWith(Effect.succeed)
       const deadline = deadlineIn(clock, 30)
+      // A step with no more than this left is skipped: its timer could only fire past the deadline.
+      assert.strictEqual(deadline.reserve, DEADLINE_RESERVE_MILLIS)
       // Read after the deadline was made: what is left by this count is never less than the deadline's own.
       const startedAt = performance.now()
       let checks = 0
@@ -176,6 +201,17 @@ describe("a plan's deadline on the real clock", () => {
         yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
       }
       assert.isAtMost(deadline.remaining(), 0)
+    })
+  )
+})
+
+describe("a plan's deadline on a TestClock", () => {
+  it.effect("keeps nothing back: a virtual timer fires exactly and answers in no time", () =>
+    Effect.gen(function* () {
+      const clock = yield* Effect.clockWith(Effect.succeed)
+      const deadline = deadlineIn(clock, 30)
+      assert.strictEqual(deadline.reserve, 0)
+      assert.strictEqual(deadline.remaining(), 30)
     })
   )
 })

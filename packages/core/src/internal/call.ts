@@ -15,7 +15,7 @@
  * @internal
  */
 import { Cause, Clock, Context, Duration, Effect, Exit, References, Tracer } from "effect"
-import * as Fiber from "effect/Fiber"
+import type * as Fiber from "effect/Fiber"
 import * as IntegrationError from "../IntegrationError.ts"
 import * as WeddingContext from "../WeddingContext.ts"
 import { decorrelatedJitter } from "../Retry.ts"
@@ -25,6 +25,7 @@ import type { Engine, Guard } from "./engine.ts"
 import { disabledError } from "./overrides/apply.ts"
 import type { Attempt } from "./inFlight.ts"
 import { emitFailure } from "./incidents.ts"
+import { answerReserve } from "./deadline.ts"
 import { isDefaultClock } from "./defaultClock.ts"
 import { probe } from "./probe.ts"
 import { correlation, rejection } from "./refusal.ts"
@@ -250,7 +251,12 @@ const call = <A, R>(
           finish(Exit.interrupt(fiber.id), false)
           setImmediate(interruptLater, current, fiber.id)
         }
-        inFlight = state.inFlight.begin(onTimeout, onDefaultClock && timeout === limit ? timeout : undefined)
+        // The full policy timeout keeps its reserve back on the real clock, so the caller is answered, and
+        // fails over, within it; a timeout an outer deadline cut was armed with the reserve already.
+        inFlight = state.inFlight.begin(
+          onTimeout,
+          onDefaultClock && timeout === limit ? limit - answerReserve(limit) : undefined
+        )
         if (onDefaultClock) {
           if (timeout !== limit) timer = setTimeout(onTimeout, timeout)
         } else {
@@ -325,10 +331,9 @@ const call = <A, R>(
           } else if (tripped === HANG_TRIP) {
             // Opened now, before this permit is handed on, so a queued call finds it open; everyone
             // already waiting on the provider would wait out its timeout too, so they are released.
-            const opening = Effect.runForkWith(fiber.context)(
-              trip(engine, state, error, fiber.context, releaseInFlight)
-            )
-            follow = Fiber.join(opening)
+            // The fork runs the local opening synchronously; its store write (bounded to 1 s, a failure
+            // logged) goes on without this caller, who has waited out a hang already and fails over now.
+            Effect.runForkWith(fiber.context)(trip(engine, state, error, fiber.context, releaseInFlight))
           } else if (tripped !== NO_TRIP) {
             follow = trip(engine, state, error, fiber.context)
           } else if (!interrupted) {

@@ -10,6 +10,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as IntegrationError from "../IntegrationError.ts"
 import type * as Policy from "../Policy.ts"
 import { run } from "./call.ts"
+import { DEADLINE_RESERVE_MILLIS } from "./deadline.ts"
 import { isDefaultClock } from "./defaultClock.ts"
 import { REJECT, view } from "./circuit.ts"
 import {
@@ -68,9 +69,10 @@ export interface ProtectOptions {
    * The time left of an outer deadline (a `Failover` plan's, a notification's):
    * the call, retries included, ends within it even when `deadlineMillis` or
    * the policy allows more. `Failover.run` sets it from its `deadlineMillis`.
-   * When it is what cuts the call short, the call's own timer is armed 1 ms
-   * early: the time to build the failure and resume the caller, and a timer's
-   * lateness, so that the answer arrives by the outer deadline, not just after.
+   * When it is what cuts the call short, the call's own timer is armed 2 ms
+   * early on the real clock: the time to build the failure and resume the
+   * caller, and a timer's lateness, so that the answer arrives by the outer
+   * deadline, not just after.
    */
   readonly withinMillis?: number | undefined
   /**
@@ -161,17 +163,8 @@ const healthOf = (state: ProviderState): ProviderHealth => {
   }
 }
 
-/**
- * What a call cut short by an outer deadline keeps back from it: building the
- * failure and resuming the caller take ~0.3–0.5 ms after the timer fires, and
- * a Node timer fires a fraction of a millisecond late.
- *
- * @internal
- */
-export const ANSWER_RESERVE_MILLIS = 1
-
 // A virtual clock (TestClock) fires exactly and answers in no time: nothing to keep back.
-const reserveOn = (clock: Clock.Clock) => (isDefaultClock(clock) ? ANSWER_RESERVE_MILLIS : 0)
+const reserveOn = (clock: Clock.Clock) => (isDefaultClock(clock) ? DEADLINE_RESERVE_MILLIS : 0)
 
 /** One protected call on `engine`, for a fiber already at hand. @internal */
 export const protectOn = <A, R>(
