@@ -94,8 +94,10 @@ export interface Options {
   /**
    * Where WAL checkpoints run (default `"background"`): a worker thread with
    * its own connection checkpoints every 100 ms, so that no COMMIT stops the
-   * event loop to copy the log into the database and fsync it (the
-   * connection still checkpoints itself if the log passes about 40 MB).
+   * event loop to copy the log into the database and fsync it; once the log
+   * passes about 8 MB the thread also makes it start over, holding the write
+   * lock for a millisecond or two between two transactions (the connection
+   * still checkpoints itself if the log passes about 40 MB).
    * `"inline"`: SQLite's own, inside the COMMIT that takes the log past 1000
    * pages. Either way a commit is as durable as `synchronous` says.
    */

@@ -162,9 +162,10 @@ export const make = (client: SqlClient.SqlClient, tableName: string, dialect: Di
   const offer = (rows: ReadonlyArray<OfferRow>): Effect.Effect<void, SqlError.SqlError> =>
     pg
       ? Effect.asVoid(
+          // arrays sent in binary: the database parses no JSON and re-serialises no element (json_to_recordset did both)
           sql`INSERT INTO ${table} (queue_name, id, element, state, attempts, visible_at, created_at, updated_at)
-            SELECT a.q, a.i, a.e::text, 'pending', 0, ${now} + a.d, ${now}, ${now}
-            FROM json_to_recordset(${JSON.stringify(rows)}::json) AS a(q text, i text, e json, d bigint)
+            SELECT a.q, a.i, a.e, 'pending', 0, ${now} + a.d, ${now}, ${now}
+            FROM unnest(${rows.map((row) => row.q)}::text[], ${rows.map((row) => row.i)}::text[], ${rows.map((row) => JSON.stringify(row.e))}::text[], ${rows.map((row) => row.d)}::bigint[]) AS a(q, i, e, d)
             ON CONFLICT (queue_name, id) DO NOTHING`
         )
       : // run together: on SQLite the driver's group commit gives them one COMMIT

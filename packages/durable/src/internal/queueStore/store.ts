@@ -43,8 +43,12 @@ export interface Options {
 type Settlement = Statements.Settlement
 type Element = { readonly id: string; readonly attempts: number; readonly element: unknown }
 
-// offer batches written at once on PostgreSQL
+// Offers on PostgreSQL: batches written at once, each at most this many rows. One batch is one backend's
+// work; 50 concurrent webhooks in a single batch of ~45 rows made the process and the database take turns
+// (4.5 ms of insert, then the next 50 requests), where batches of 16 run on several backends while the
+// process reads the next requests: 4,300-5,000 webhooks/s became 6,100-7,200 (`pnpm --filter @wedsync/webhooks bench`).
 const offerWriters = 4
+const pgOfferBatch = 16
 
 // rows a cleanup statement reads at most (a range of the primary key)
 const cleanupRange = 10_000
@@ -153,7 +157,8 @@ export const make = (options: Options) =>
             for (const row of rows) nudge(row.q, row.d)
           })
         ),
-      maxSize: 1_000,
+      // SQLite has one writer: everything waiting goes in one group commit
+      maxSize: dialect === "pg" ? pgOfferBatch : 1_000,
       window: 0,
       // PostgreSQL's insert waits on a round trip and a commit: a few in flight at once keep the process busy
       concurrency: dialect === "pg" ? offerWriters : 1
