@@ -105,18 +105,16 @@ const bodyError = (limit: number) => (error: HttpServerError.HttpServerError) =>
  * The URL of a delivery, remembered for the last few distinct request lines:
  * a provider posts to one path, and parsing it with `URL` on every delivery
  * was a visible cost. Kept only for the plain case (no public URL, no
- * forwarding headers, a path from a Node server); the key is the Host header
- * and the path, which are all the URL is built from there.
+ * forwarding headers); the key is all the URL is built from there, the Host
+ * header and the request's URL, which Effect's Node server gives absolute
+ * whenever there is a Host header (as a Web `Request` carries it). Until
+ * that was seen, the cache took only paths and was never used.
  */
 const urls = new Map<string, string>()
 const urlCacheSize = 256
 
 const cachedUrlOf = (request: HttpServerRequest.HttpServerRequest, addressing: Addressing): string => {
-  if (
-    addressing.publicUrl !== undefined ||
-    addressing.trustForwardedHeaders === true ||
-    !request.originalUrl.startsWith("/")
-  ) {
+  if (addressing.publicUrl !== undefined || addressing.trustForwardedHeaders === true) {
     return urlOf(request, addressing)
   }
   const key = `${request.headers.host ?? ""} ${request.originalUrl}`
