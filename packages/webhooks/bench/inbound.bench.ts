@@ -32,7 +32,7 @@
  * Each server runs in its own child process (`server.ts`) and autocannon in
  * this one: on 2 cores the load generator and the server each get a core,
  * instead of one event loop both generating and serving. Every server is
- * started first and warmed up (`INBOUND_BENCH_WARMUP` s each, default 3,
+ * started first and warmed up (`INBOUND_BENCH_WARMUP` s each, default 8,
  * not counted); then `INBOUND_BENCH_SECONDS` (default 15) per row are
  * measured in `INBOUND_BENCH_ROUNDS` (default 3) round-robin slices, so
  * noise from other work on the machine falls on every row alike. p99 is the
@@ -57,7 +57,9 @@ import * as Load from "./load.ts"
 import type { Spec } from "./server.ts"
 
 const SECONDS = Number(process.env.INBOUND_BENCH_SECONDS ?? 15)
-const WARMUP = Number(process.env.INBOUND_BENCH_WARMUP ?? 3)
+// Long enough for a server's heap to reach its steady size: after 3 s the first measured slice still paid
+// the heap's growth (its first mark-compacts), 22-46 ms of p99 against 15-26 ms for the slices after it.
+const WARMUP = Number(process.env.INBOUND_BENCH_WARMUP ?? 8)
 const ROUNDS = Math.max(1, Number(process.env.INBOUND_BENCH_ROUNDS ?? 3))
 /** Deliveries signed before the load; past them each is signed as it is sent. */
 const POOL = Number(process.env.INBOUND_BENCH_POOL ?? 150_000)
