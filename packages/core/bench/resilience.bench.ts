@@ -171,8 +171,8 @@ for (const trial of results.benchmarks) {
   for (const r of trial.runs) if (r.stats) avg.set(r.name, r.stats.avg)
 }
 const ns = (name: string) => avg.get(name) ?? Number.NaN
-// [label, ours, peers, the peers the target says to meet (none: printed only)]
-const rows: Array<[string, string, Array<string>, Array<string>]> = [
+// [label, ours, peers, the peers the target says to meet (none: printed only; a string: where it is judged)]
+const rows: Array<[string, string, Array<string>, Array<string> | string]> = [
   [
     "happy path",
     "happy: wedsync protect + Failover (1 provider)",
@@ -195,8 +195,8 @@ const rows: Array<[string, string, Array<string>, Array<string>]> = [
     "failover when the primary fails at once",
     "fail-fast primary: wedsync Failover",
     ["fail-fast primary: cockatiel fallback", "fail-fast primary: opossum fallback"],
-    // issue 17: a failing call costs no more than opossum's fallback
-    ["fail-fast primary: opossum fallback"]
+    // issue 17's target (no more than opossum's fallback) is judged on the paired rounds below
+    "target judged in paired rounds, below"
   ],
   [
     "  the same, entered by runtime.runPromise",
@@ -212,13 +212,51 @@ console.log("\nratios (wedsync / peer; <= 1.00 means at least as fast)")
 for (const [label, ours, peers, targets] of rows) {
   const parts = peers.map((peer) => `${peerName(peer)} ${(ns(ours) / ns(peer)).toFixed(2)}x`)
   const verdict =
-    targets.length === 0
-      ? "no target"
-      : targets.every((peer) => ns(ours) <= ns(peer))
-        ? `meets target (<= ${targets.map(peerName).join(" and ")})`
-        : `MISSES target (<= ${targets.map(peerName).join(" and ")})`
+    typeof targets === "string"
+      ? targets
+      : targets.length === 0
+        ? "no target"
+        : targets.every((peer) => ns(ours) <= ns(peer))
+          ? `meets target (<= ${targets.map(peerName).join(" and ")})`
+          : `MISSES target (<= ${targets.map(peerName).join(" and ")})`
   console.log(`${label.padEnd(42)} ${ns(ours).toFixed(0).padStart(7)} ns  ${parts.join("  ")}  ${verdict}`)
 }
+
+/**
+ * Failing at once, against opossum's fallback, in paired rounds: the two are
+ * within a few per cent of each other, and measured one after the other (as
+ * mitata does, above) a burst of load on this shared machine moved their ratio
+ * between 0.84 and 1.14 from run to run, with the code unchanged. Here each
+ * round times 20,000 calls of each back to back, the order alternating, and
+ * the verdict is the median of the rounds' ratios: what the two cost at the
+ * same moment.
+ */
+const pairedRounds = async (rounds: number, calls: number) => {
+  const time = async (call: () => Promise<unknown>) => {
+    const started = performance.now()
+    for (let i = 0; i < calls; i++) do_not_optimize(await call())
+    return ((performance.now() - started) * 1e6) / calls
+  }
+  const ourCall = () => inProgram(failFast)
+  const theirCall = () => opossumFallback.fire()
+  await time(ourCall)
+  await time(theirCall)
+  const ratios: Array<number> = []
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0
+    const a = first ? await time(ourCall) : 0
+    const b = await time(theirCall)
+    ratios.push((first ? a : await time(ourCall)) / b)
+  }
+  return ratios
+}
+const paired = await pairedRounds(11, 20_000)
+const pairedMedian = [...paired].sort((a, b) => a - b)[Math.floor(paired.length / 2)]!
+console.log(
+  `\nfailing at once, paired with opossum's fallback (11 rounds of 20,000 calls each, order alternating)\n` +
+    `ratio per round ${paired.map((ratio) => ratio.toFixed(2)).join(" ")}\n` +
+    `${"median ratio".padEnd(42)} ${pairedMedian.toFixed(2)}x  ${pairedMedian <= 1 ? "meets" : "MISSES"} target (<= opossum)`
+)
 await runtime.dispose()
 opossum.shutdown()
 opossumOpen.shutdown()

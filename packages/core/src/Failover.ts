@@ -202,7 +202,7 @@ export const run = <S extends Port, A, R>(
       const service = plan.steps[index]!
       const startedAt = clock.currentTimeMillisUnsafe()
       const remaining = deadline?.remaining()
-      if (remaining !== undefined && remaining <= deadline!.reserve) {
+      if (remaining !== undefined && (remaining <= 0 || remaining < deadline!.minimumStep)) {
         lastError ??= pastDeadline(service.provider, operation, deadlineMillis!, fiber.getRef(CorrelationId))
         skipRest(plan.steps, index, attempts)
         return Effect.fail(exhausted(plan, operation, attempts, lastError))
@@ -344,7 +344,7 @@ export const hedge = <S extends Port, A, R>(
       const attempt = Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
         const remaining = deadline?.remaining()
-        if (remaining !== undefined && remaining <= deadline!.reserve) {
+        if (remaining !== undefined && (remaining <= 0 || remaining < deadline!.minimumStep)) {
           errors.push(pastDeadline(service.provider, operation, deadlineMillis!, fiber.getRef(CorrelationId)))
           skipRest([service], 0, attempts)
           return yield* Effect.fail(undefined)

@@ -4,7 +4,7 @@
  * left armed never cuts a later attempt short, each attempt waits its whole
  * timeout from its own start, concurrent attempts each get one, and a
  * deadline shorter than the policy's timeout still ends the attempt by then.
- * A full policy timeout keeps a millisecond back (`answerReserve`), so the
+ * A full policy timeout keeps 2 ms back (`answerReserve`), so the
  * caller has its answer, and its failover begins, within the timeout.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -12,7 +12,7 @@ import { Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as IntegrationError from "../src/IntegrationError.ts"
 import * as Policy from "../src/Policy.ts"
 import * as Resilience from "../src/Resilience.ts"
-import { ANSWER_RESERVE_MILLIS, answerReserve, DEADLINE_RESERVE_MILLIS, deadlineIn } from "../src/internal/deadline.ts"
+import { ANSWER_RESERVE_MILLIS, answerReserve, deadlineIn } from "../src/internal/deadline.ts"
 import { InFlight } from "../src/internal/inFlight.ts"
 
 const TIMEOUT = 40
@@ -97,7 +97,7 @@ describe("attempt timeouts on the real clock", () => {
       yield* timedHang("shortened")
       const { took, reason } = yield* timedHang("shortened", TIMEOUT / 4)
       assert.strictEqual(reason, "TimedOut")
-      assert.isAtLeast(took, TIMEOUT / 4 - DEADLINE_RESERVE_MILLIS - EARLY)
+      assert.isAtLeast(took, TIMEOUT / 4 - ANSWER_RESERVE_MILLIS - EARLY)
       assert.isBelow(took, TIMEOUT - EARLY)
     }).pipe(Effect.provide(layer))
   )
@@ -119,17 +119,17 @@ describe("attempt timeouts on the real clock", () => {
       // The timer it was given: what the deadline left, less the time to answer.
       assert.strictEqual(
         reason?._tag === "TimedOut" ? Duration.toMillis(reason.timeout) : undefined,
-        within - DEADLINE_RESERVE_MILLIS
+        within - ANSWER_RESERVE_MILLIS
       )
     }).pipe(Effect.provide(layer))
   )
 })
 
 describe("the answer reserve", () => {
-  it("keeps a millisecond of a policy timeout only where that is at most 5 % of it", () => {
+  it("keeps its reserve of a policy timeout only where that is at most 5 % of it", () => {
     assert.strictEqual(answerReserve(8_000), ANSWER_RESERVE_MILLIS)
-    assert.strictEqual(answerReserve(20), ANSWER_RESERVE_MILLIS)
-    assert.strictEqual(answerReserve(19), 0)
+    assert.strictEqual(answerReserve(40), ANSWER_RESERVE_MILLIS)
+    assert.strictEqual(answerReserve(39), 0)
     assert.strictEqual(answerReserve(5), 0)
   })
 
@@ -186,8 +186,8 @@ describe("a plan's deadline on the real clock", () => {
     Effect.gen(function* () {
       const clock = yield* Effect.clockWith(Effect.succeed)
       const deadline = deadlineIn(clock, 30)
-      // A step with no more than this left is skipped: its timer could only fire past the deadline.
-      assert.strictEqual(deadline.reserve, DEADLINE_RESERVE_MILLIS)
+      // A step with less than this left is skipped: its attempt could only answer past the deadline.
+      assert.strictEqual(deadline.minimumStep, 2 * ANSWER_RESERVE_MILLIS)
       // Read after the deadline was made: what is left by this count is never less than the deadline's own.
       const startedAt = performance.now()
       let checks = 0
@@ -210,7 +210,7 @@ describe("a plan's deadline on a TestClock", () => {
     Effect.gen(function* () {
       const clock = yield* Effect.clockWith(Effect.succeed)
       const deadline = deadlineIn(clock, 30)
-      assert.strictEqual(deadline.reserve, 0)
+      assert.strictEqual(deadline.minimumStep, 0)
       assert.strictEqual(deadline.remaining(), 30)
     })
   )

@@ -10,7 +10,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as IntegrationError from "../IntegrationError.ts"
 import type * as Policy from "../Policy.ts"
 import { run } from "./call.ts"
-import { DEADLINE_RESERVE_MILLIS } from "./deadline.ts"
+import { ANSWER_RESERVE_MILLIS } from "./deadline.ts"
 import { isDefaultClock } from "./defaultClock.ts"
 import { REJECT, view } from "./circuit.ts"
 import {
@@ -164,7 +164,7 @@ const healthOf = (state: ProviderState): ProviderHealth => {
 }
 
 // A virtual clock (TestClock) fires exactly and answers in no time: nothing to keep back.
-const reserveOn = (clock: Clock.Clock) => (isDefaultClock(clock) ? DEADLINE_RESERVE_MILLIS : 0)
+const reserveOn = (clock: Clock.Clock) => (isDefaultClock(clock) ? ANSWER_RESERVE_MILLIS : 0)
 
 /** One protected call on `engine`, for a fiber already at hand. @internal */
 export const protectOn = <A, R>(
