@@ -6,19 +6,11 @@
  * and one that does not. Bad input answers 400 naming the field. The probes
  * and the OpenAPI document are open, and the document lists every path.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { AdminApi } from "../src/index.ts"
-import { OPERATOR_TOKEN, READ_TOKEN, start } from "./AdminServer.ts"
+import { OPERATOR_TOKEN, READ_TOKEN, serverForTests } from "./AdminServer.ts"
 
-type Server = Awaited<ReturnType<typeof start>>
-let server: Server
-
-beforeAll(async () => {
-  server = await start()
-}, 30_000)
-afterAll(async () => {
-  await server.runtime.dispose()
-})
+const server = serverForTests()
 
 interface Answer {
   readonly status: number
@@ -34,7 +26,7 @@ const call = async (
   const headers: Record<string, string> = {}
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
   if (options.body !== undefined) headers["content-type"] = "application/json"
-  const response = await fetch(`${server.baseUrl}${path}`, {
+  const response = await fetch(`${server().baseUrl}${path}`, {
     method,
     headers,
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })

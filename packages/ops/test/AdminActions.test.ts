@@ -12,19 +12,11 @@
 import { Effect } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { AdminApi } from "../src/index.ts"
-import { OPERATOR_TOKEN, READ_TOKEN, ran, start } from "./AdminServer.ts"
+import { OPERATOR_TOKEN, READ_TOKEN, ran, serverForTests } from "./AdminServer.ts"
 
-type Server = Awaited<ReturnType<typeof start>>
-let server: Server
-
-beforeAll(async () => {
-  server = await start()
-}, 30_000)
-afterAll(async () => {
-  await server.runtime.dispose()
-})
+const server = serverForTests()
 
 /** The fields the tests read from JSON answers (each answer has some of them). */
 interface Entry {
@@ -50,7 +42,7 @@ interface Body {
 }
 
 const call = async (method: string, path: string, body?: unknown, token = OPERATOR_TOKEN) => {
-  const response = await fetch(`${server.baseUrl}${path}`, {
+  const response = await fetch(`${server().baseUrl}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
@@ -237,7 +229,7 @@ describe("reads", () => {
 describe("a typed client from the definition", () => {
   const client = (token: string) =>
     HttpApiClient.make(AdminApi.AdminApi, {
-      baseUrl: server.baseUrl,
+      baseUrl: server().baseUrl,
       transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token))
     })
 

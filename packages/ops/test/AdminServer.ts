@@ -19,6 +19,7 @@ import * as Admin from "../src/Admin.ts"
 import * as Impact from "../src/Impact.ts"
 import * as IncidentLog from "../src/IncidentLog.ts"
 import * as WeddingDirectory from "../src/WeddingDirectory.ts"
+import { afterAll, beforeAll } from "vitest"
 
 export const READ_TOKEN = "read-token-0123456789abcdef"
 export const OPERATOR_TOKEN = "operator-token-0123456789abcdef"
@@ -45,24 +46,35 @@ const acme = WebhookSource.WebhookSource.of({
     )
 })
 
-const letter = (id: string, service: "email" | "sms", provider: string, deadAt: number) =>
+/** A dead letter as the outbox leaves one after five `Unavailable` attempts at `provider`. */
+export const deadLetter = (letter: {
+  readonly id: string
+  readonly service: "email" | "sms"
+  readonly provider: string
+  readonly deadAt: number
+  readonly operation?: string
+  readonly payload?: unknown
+}) =>
   new DeadLetters.DeadLetter({
-    id,
-    service,
-    operation: "test.send",
-    provider,
-    providersTried: [provider],
+    id: letter.id,
+    service: letter.service,
+    operation: letter.operation ?? "test.send",
+    provider: letter.provider,
+    providersTried: [letter.provider],
     reason: "Unavailable",
-    errors: [{ at: deadAt, provider, reason: "Unavailable", message: "503" }],
+    errors: [{ at: letter.deadAt, provider: letter.provider, reason: "Unavailable", message: "503" }],
     attempts: 5,
-    payload: { to: "couple@example.com" },
-    correlationId: `corr-${id}`,
-    firstFailureAt: deadAt - 1_000,
-    lastFailureAt: deadAt,
-    deadAt,
+    payload: letter.payload ?? { to: "couple@example.com" },
+    correlationId: `corr-${letter.id}`,
+    firstFailureAt: letter.deadAt - 1_000,
+    lastFailureAt: letter.deadAt,
+    deadAt: letter.deadAt,
     status: "dead",
     replays: 0
   })
+
+const letter = (id: string, service: "email" | "sms", provider: string, deadAt: number) =>
+  deadLetter({ id, service, provider, deadAt })
 
 const seed = Effect.gen(function* () {
   const now = Date.now()
@@ -143,4 +155,24 @@ export const start = async (
   )
   if (address._tag === "UnixPathAddress") throw new Error("the admin server is not on TCP")
   return { runtime, baseUrl: `http://127.0.0.1:${address.port}` }
+}
+
+/**
+ * The seeded server for the test file that calls it (at its top level): started
+ * before its tests, disposed after. `before` runs first (e.g. clearing the
+ * CLI's environment).
+ */
+export const serverForTests = (before?: () => void) => {
+  let server: Awaited<ReturnType<typeof start>> | undefined
+  beforeAll(async () => {
+    before?.()
+    server = await start()
+  }, 30_000)
+  afterAll(async () => {
+    await server?.runtime.dispose()
+  })
+  return () => {
+    if (server === undefined) throw new Error("the admin server is not started yet")
+    return server
+  }
 }

@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { deadLetter } from "./AdminServer.ts"
 import { runCli } from "./CliHarness.ts"
 
 const DAY = 86_400_000
@@ -26,22 +27,13 @@ beforeAll(async () => {
   store = `sqlite:${filename}`
   const now = Date.now()
   const letter = (id: string, deadAt: number) =>
-    new DeadLetters.DeadLetter({
+    deadLetter({
       id,
       service: "sms",
-      operation: "reminder.sms",
       provider: "twilio",
-      providersTried: ["twilio"],
-      reason: "Unavailable",
-      errors: [{ at: deadAt, provider: "twilio", reason: "Unavailable", message: "503" }],
-      attempts: 5,
-      payload: { to: "+447700900000" },
-      correlationId: `corr-${id}`,
-      firstFailureAt: deadAt - 1_000,
-      lastFailureAt: deadAt,
       deadAt,
-      status: "dead",
-      replays: 0
+      operation: "reminder.sms",
+      payload: { to: "+447700900000" }
     })
   await Effect.runPromise(
     Effect.gen(function* () {

@@ -5,24 +5,17 @@
  * unreachable → 5), bulk replay with progress lines or a bar, and the token
  * never in any output.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { OPERATOR_TOKEN, READ_TOKEN, start } from "./AdminServer.ts"
+import { describe, expect, it } from "vitest"
+import { OPERATOR_TOKEN, READ_TOKEN, serverForTests } from "./AdminServer.ts"
 import { everything, runCli } from "./CliHarness.ts"
 
-type Server = Awaited<ReturnType<typeof start>>
-let server: Server
-
-beforeAll(async () => {
+const server = serverForTests(() => {
   delete process.env.WEDSYNC_ADMIN_URL
   delete process.env.WEDSYNC_ADMIN_TOKEN
-  server = await start()
-}, 30_000)
-afterAll(async () => {
-  await server.runtime.dispose()
 })
 
-const reader = () => ["--url", server.baseUrl, "--token", READ_TOKEN]
-const operator = () => ["--url", server.baseUrl, "--token", OPERATOR_TOKEN]
+const reader = () => ["--url", server().baseUrl, "--token", READ_TOKEN]
+const operator = () => ["--url", server().baseUrl, "--token", OPERATOR_TOKEN]
 
 describe("wedsync-integrations over the admin API", () => {
   it("health --json prints one JSON document and exits 0 when ready", async () => {
@@ -87,10 +80,17 @@ describe("wedsync-integrations over the admin API", () => {
   })
 
   it("exits 3 on a refused token (401) and on a read token mutating (403)", async () => {
-    const unknown = await runCli(["dead-letters", "list", "--url", server.baseUrl, "--token", "wrong-token-0123456789"])
+    const unknown = await runCli([
+      "dead-letters",
+      "list",
+      "--url",
+      server().baseUrl,
+      "--token",
+      "wrong-token-0123456789"
+    ])
     expect(unknown.code).toBe(3)
     expect(unknown.stderr).toContain("401")
-    const noToken = await runCli(["overrides", "list", "--url", server.baseUrl])
+    const noToken = await runCli(["overrides", "list", "--url", server().baseUrl])
     expect(noToken.code).toBe(3)
     const forbidden = await runCli(["dead-letters", "replay", "dl-old", "--reason", "test", ...reader()])
     expect(forbidden.code).toBe(3)
