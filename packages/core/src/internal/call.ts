@@ -332,8 +332,11 @@ const call = <A, R>(
             // Opened now, before this permit is handed on, so a queued call finds it open; everyone
             // already waiting on the provider would wait out its timeout too, so they are released.
             // The fork runs the local opening synchronously; its store write (bounded to 1 s, a failure
-            // logged) goes on without this caller, who has waited out a hang already and fails over now.
-            Effect.runForkWith(fiber.context)(trip(engine, state, error, fiber.context, releaseInFlight))
+            // logged) goes on without this caller, who has waited out a hang already and fails over now,
+            // and on the real clock starts on a later macrotask, off this caller's turn.
+            Effect.runForkWith(fiber.context)(
+              trip(engine, state, error, fiber.context, releaseInFlight, onDefaultClock)
+            )
           } else if (tripped !== NO_TRIP) {
             follow = trip(engine, state, error, fiber.context)
           } else if (!interrupted) {

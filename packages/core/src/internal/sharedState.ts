@@ -17,7 +17,6 @@ import { Cause, Clock, type Context, Duration, Effect, Exit } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import type * as IntegrationError from "../IntegrationError.ts"
 import { CLOSED, OPEN } from "./circuit.ts"
-import { isDefaultClock } from "./defaultClock.ts"
 import type { Engine, ProviderState } from "./engine.ts"
 import { quorumOf } from "./quorum.ts"
 
@@ -124,14 +123,17 @@ const openShared = (engine: Engine, state: ProviderState, openFor: number, now: 
  * quorum; with one, only when this instance's vote completes it (until then,
  * and when the vote store does not answer, the opening is this instance's own).
  * `onOpened` runs right after the local opening, before any store call (a hang
- * trip releases the calls still waiting on the provider there).
+ * trip releases the calls still waiting on the provider there). With
+ * `shareLater`, the store hears of it from a later macrotask, for a caller
+ * that does not wait for the write (the hang trip, on the real clock).
  */
 export const trip = (
   engine: Engine,
   state: ProviderState,
   error: IntegrationError.IntegrationError | undefined,
   context: Context.Context<never>,
-  onOpened?: (state: ProviderState) => void
+  onOpened?: (state: ProviderState) => void,
+  shareLater = false
 ): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const clock = fiber.getRef(Clock.Clock)
@@ -155,10 +157,9 @@ export const trip = (
             ),
             (cause) => warnStore(state, now, cause)
           )
-    // A hang trip's caller fails over without waiting for the store. Even in a fiber of its own, the write's
-    // first synchronous steps (scope, bound, the memory store's admit) took 0.2-0.4 ms of the caller's turn
-    // on a CPU cold from waiting out the hang; on the real clock they start on a later macrotask instead.
-    return onOpened !== undefined && isDefaultClock(clock) ? Effect.andThen(nextMacrotask, share) : share
+    // Even in a fiber of its own, the write's first synchronous steps (scope, bound, the memory store's admit)
+    // took 0.2-0.4 ms of a hang trip's caller's turn, on a CPU cold from waiting out the hang.
+    return shareLater ? Effect.andThen(nextMacrotask, share) : share
   })
 
 const nextMacrotask: Effect.Effect<void> = Effect.callback<void>((resume) => {

@@ -159,15 +159,24 @@ export const make = (client: SqlClient.SqlClient, tableName: string, dialect: Di
     return out
   }
 
+  // One array per column, sent in binary: the database parses no JSON and re-serialises no element
+  // (`json_to_recordset` of the rows did both).
+  const pgOffer = (rows: ReadonlyArray<OfferRow>) => {
+    const queues = rows.map((row) => row.q)
+    const ids = rows.map((row) => row.i)
+    const elements = rows.map((row) => JSON.stringify(row.e))
+    const delays = rows.map((row) => row.d)
+    return Effect.asVoid(
+      sql`INSERT INTO ${table} (queue_name, id, element, state, attempts, visible_at, created_at, updated_at)
+        SELECT a.q, a.i, a.e, 'pending', 0, ${now} + a.d, ${now}, ${now}
+        FROM unnest(${queues}::text[], ${ids}::text[], ${elements}::text[], ${delays}::bigint[]) AS a(q, i, e, d)
+        ON CONFLICT (queue_name, id) DO NOTHING`
+    )
+  }
+
   const offer = (rows: ReadonlyArray<OfferRow>): Effect.Effect<void, SqlError.SqlError> =>
     pg
-      ? Effect.asVoid(
-          // arrays sent in binary: the database parses no JSON and re-serialises no element (json_to_recordset did both)
-          sql`INSERT INTO ${table} (queue_name, id, element, state, attempts, visible_at, created_at, updated_at)
-            SELECT a.q, a.i, a.e, 'pending', 0, ${now} + a.d, ${now}, ${now}
-            FROM unnest(${rows.map((row) => row.q)}::text[], ${rows.map((row) => row.i)}::text[], ${rows.map((row) => JSON.stringify(row.e))}::text[], ${rows.map((row) => row.d)}::bigint[]) AS a(q, i, e, d)
-            ON CONFLICT (queue_name, id) DO NOTHING`
-        )
+      ? pgOffer(rows)
       : // run together: on SQLite the driver's group commit gives them one COMMIT
         Effect.forEach(chunks(rows), insertChunk, { concurrency: "unbounded", discard: true })
 
